@@ -1,0 +1,93 @@
+#!/bin/sh
+# Make the official base images the course names available under their official tags.
+#
+# For each tag: present locally -> kept; pullable -> pulled; neither -> a stand-in is baked
+# from Debian packages and labelled as one. A real image is never replaced: a tag that is
+# present is never rebuilt. Remove a stand-in (docker image rm TAG) to bake it again.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+STAND_IN_LABEL=dev.base-docker-and-compose.stand-in
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+say() { printf '[base-images] %s\n' "$*"; }
+
+origin() {
+	note=$(docker image inspect --format "{{index .Config.Labels \"$STAND_IN_LABEL\"}}" "$1" 2>/dev/null || true)
+	if [ -n "$note" ] && [ "$note" != "<no value>" ]; then echo "stand-in"; else echo "official"; fi
+}
+
+size() { docker image inspect --format '{{.Size}}' "$1" | awk '{ printf "%.1f MB", $1 / 1000000 }'; }
+
+# ensure TAG BAKE_FUNCTION
+ensure() {
+	tag=$1
+	if docker image inspect "$tag" >/dev/null 2>&1; then
+		say "$tag: present locally ($(origin "$tag"), $(size "$tag")), kept"
+		return 0
+	fi
+	if timeout 300 docker pull -q "$tag" >/dev/null 2>&1; then
+		say "$tag: pulled ($(size "$tag"))"
+		return 0
+	fi
+	say "$tag: not present and not pullable: baking a stand-in"
+	start=$(date +%s)
+	"$2" "$tag"
+	say "$tag: stand-in baked in $(($(date +%s) - start)) s ($(size "$tag"))"
+}
+
+label() { echo "$STAND_IN_LABEL=baked from Debian packages by images/base-images.sh; not the official image"; }
+
+bake_debian() {
+	command -v debootstrap >/dev/null 2>&1 || {
+		say "debootstrap is needed to bake $1: apt-get install debootstrap"
+		exit 1
+	}
+	rootfs=$(mktemp -d)
+	trap 'rm -rf "$rootfs"' EXIT
+	# Like the official slim images: no docs, man pages or translations.
+	debootstrap --variant=minbase trixie "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
+		tail -n 20 "$rootfs.log" >&2
+		exit 1
+	}
+	cp "$here/debian-slim.dpkg.cfg" "$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim"
+	rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
+		"$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
+	find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+	tar -C "$rootfs" -c . | docker import \
+		--change 'CMD ["bash"]' \
+		--change "LABEL $(label | sed 's/=/="/; s/$/"/')" \
+		- "$1" >/dev/null
+	rm -rf "$rootfs" "$rootfs.log"
+	trap - EXIT
+}
+
+# build TAG DOCKERFILE [docker build options...]
+build() {
+	tag=$1 file=$2
+	shift 2
+	docker build -q --label "$(label)" -t "$tag" -f "$here/$file" "$@" >/dev/null
+}
+
+bake_golang() {
+	goroot=$(go env GOROOT)
+	version=$(go env GOVERSION)
+	case "$version" in
+	go1.26 | go1.26.*) ;;
+	*)
+		say "the host's Go is $version; golang:1.26-trixie needs Go 1.26.x at $goroot"
+		exit 1
+		;;
+	esac
+	# The host's CA bundle lets `go mod download` inside builds trust this network's TLS proxy.
+	build "$1" golang.Dockerfile --build-arg "GOLANG_VERSION=${version#go}" \
+		--build-context "goroot=$goroot" --build-context "certs=/etc/ssl/certs" "$here"
+}
+
+bake_postgres() { build "$1" postgres/Dockerfile "$here/postgres"; }
+bake_distroless_static() { build "$1" distroless-static.Dockerfile "$here"; }
+
+ensure debian:trixie-slim bake_debian
+ensure golang:1.26-trixie bake_golang
+ensure postgres:17-trixie bake_postgres
+ensure gcr.io/distroless/static-debian13:nonroot bake_distroless_static
