@@ -1,0 +1,47 @@
+#!/bin/sh
+# The static half of `make test`: every check that needs no running container.
+# Each phase fails the run on the first problem it reports.
+set -eu
+cd "$(dirname "$0")/.."
+
+phase() { printf '\n== static checks: %s\n' "$*"; }
+die() {
+	printf 'static checks: %s\n' "$*" >&2
+	exit 1
+}
+# Files of the checkout (tracked, or new and not ignored) matching git pathspecs.
+files() { git ls-files --cached --others --exclude-standard -- "$@"; }
+
+command -v shellcheck >/dev/null 2>&1 || die "shellcheck is missing: apt-get install shellcheck"
+docker compose version >/dev/null 2>&1 || die "docker compose is missing: run .ci/provision-docker.sh"
+
+phase "shellcheck on every *.sh"
+files '*.sh' | xargs -r shellcheck --external-sources
+files '*.sh' | sed 's/^/  ok /'
+
+phase "gofmt"
+unformatted=$(files '*.go' | xargs -r gofmt -l)
+[ -z "$unformatted" ] || die "not gofmt-ed (run gofmt -w): $unformatted"
+echo "  ok"
+
+phase "go vet on every module of go.work"
+for dir in $(go list -m -f '{{.Dir}}'); do
+	(cd "$dir" && go vet ./...) || die "go vet failed in $dir"
+	echo "  ok ${dir#"$PWD"/}"
+done
+
+phase "docker compose config -q on every compose file, once per profile"
+for file in $(files '*compose.yaml' '*compose.yml' '*compose.*.yaml' '*docker-compose*.yml'); do
+	dir=$(dirname "$file") base=$(basename "$file")
+	(cd "$dir" && docker compose -f "$base" config -q) || die "$file is not valid"
+	echo "  ok $file"
+	for profile in $(cd "$dir" && docker compose -f "$base" config --profiles); do
+		(cd "$dir" && docker compose -f "$base" --profile "$profile" config -q) ||
+			die "$file is not valid with --profile $profile"
+		echo "  ok $file --profile $profile"
+	done
+done
+
+phase "Dockerfile lint with BuildKit's own rules (offline)"
+# shellcheck disable=SC2046 # one argument per file; our paths hold no spaces
+go run ./tools/dockerlint $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile')

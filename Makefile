@@ -1,0 +1,33 @@
+# One entry point for everything the course's developers and CI run.
+# `make test` is the one test command: static checks, unit tests of every module, e2e.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# Every Go module of the workspace except e2e, whose tests need a Docker engine.
+UNIT_MODULES = $(filter-out $(CURDIR)/e2e,$(shell go list -m -f '{{.Dir}}'))
+E2E_TIMEOUT ?= 40m
+
+.PHONY: help test check unit e2e base-images
+
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+test: check unit e2e ## the one test command: static checks, unit tests, e2e in real containers
+
+check: ## static checks: shellcheck, gofmt, go vet, compose config, Dockerfile lint
+	@.ci/static-checks.sh
+
+unit: ## unit tests of every module but e2e
+	@for dir in $(UNIT_MODULES); do \
+		echo "== unit tests: $${dir#$(CURDIR)/}"; \
+		(cd "$$dir" && go test -count=1 ./...) || exit 1; \
+	done
+
+e2e: ## end-to-end tests in real containers (base images made first when an engine answers)
+	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
+	@mkdir -p .cache
+	cd e2e && go test -count=1 -timeout $(E2E_TIMEOUT) -v ./... 2>&1 | tee ../.cache/e2e.log
+	@.ci/e2e-summary.sh .cache/e2e.log
+
+base-images: ## pull the course's base images, or bake faithful stand-ins offline
+	@images/base-images.sh

@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Project is one compose project under a name unique to the test, taken down with its
+// volumes when the test ends, with its logs printed first when the test failed.
+type Project struct {
+	t     testing.TB
+	Name  string
+	Dir   string   // where compose runs: the stage folder
+	Files []string // -f files, relative to Dir; empty means compose's default file
+	Env   []string // extra environment for every compose command
+}
+
+// NewProject prepares a compose project in dir. Nothing starts until Up.
+func NewProject(t testing.TB, dir string, files ...string) *Project {
+	t.Helper()
+	p := &Project{t: t, Name: UniqueName(t), Dir: dir, Files: files}
+	cleanup(t, func() {
+		if t.Failed() {
+			t.Logf("compose logs of %s:\n%s", p.Name, p.Logs())
+		}
+		p.Down()
+	})
+	return p
+}
+
+func (p *Project) args(args ...string) []string {
+	all := []string{"compose", "-p", p.Name}
+	for _, f := range p.Files {
+		all = append(all, "-f", f)
+	}
+	return append(all, args...)
+}
+
+// Compose runs `docker compose -p NAME [-f FILE...] ARGS...` in the project folder.
+func (p *Project) Compose(args ...string) Result {
+	return Cmd{Dir: p.Dir, Env: p.Env, Name: "docker", Args: p.args(args...)}.Run()
+}
+
+// MustCompose is Compose that fails the test, with the output, when the command fails.
+func (p *Project) MustCompose(args ...string) string {
+	p.t.Helper()
+	r := p.Compose(args...)
+	if r.Err != nil {
+		p.t.Fatalf("%v\n%s", r.Err, r.Output())
+	}
+	return strings.TrimSpace(r.Stdout)
+}
+
+// Up builds what needs building and starts the services, waiting until every one is
+// running and, where it has a healthcheck, healthy.
+func (p *Project) Up(args ...string) {
+	p.t.Helper()
+	start := time.Now()
+	p.MustCompose(append([]string{"up", "-d", "--build", "--wait"}, args...)...)
+	p.t.Logf("%s up in %s", p.Name, time.Since(start).Round(time.Millisecond))
+}
+
+// Exec runs a command in a running service container (no TTY).
+func (p *Project) Exec(service string, cmd ...string) Result {
+	return p.Compose(append([]string{"exec", "-T", service}, cmd...)...)
+}
+
+// Logs returns the last lines of every service's logs.
+func (p *Project) Logs() string {
+	return p.Compose("logs", "--no-color", "--timestamps", "--tail", "200").Output()
+}
+
+// Down removes the project's containers, networks and volumes.
+func (p *Project) Down() {
+	if r := p.Compose("down", "-v", "--remove-orphans", "-t", "5"); r.Err != nil {
+		p.t.Logf("down: %v\n%s", r.Err, r.Output())
+	}
+}
+
+// Addr returns the host address of a service port, as published by compose. Only a port
+// published on 127.0.0.1 is accepted: the bench never dials any other address.
+func (p *Project) Addr(service string, port int) string {
+	p.t.Helper()
+	out := p.MustCompose("port", service, strconv.Itoa(port))
+	addr, err := loopbackAddr(out)
+	if err != nil {
+		p.t.Fatalf("port %d of %s: %v", port, service, err)
+	}
+	return addr
+}
+
+// loopbackAddr checks that host:port names 127.0.0.1.
+func loopbackAddr(hostport string) (string, error) {
+	host, port, err := net.SplitHostPort(strings.TrimSpace(hostport))
+	if err != nil {
+		return "", fmt.Errorf("not a host:port: %q", hostport)
+	}
+	if host != "127.0.0.1" {
+		return "", fmt.Errorf("published on %s, not 127.0.0.1: publish it as 127.0.0.1::PORT", host)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n == 0 {
+		return "", fmt.Errorf("no host port in %q", hostport)
+	}
+	return net.JoinHostPort(host, port), nil
+}

@@ -1,0 +1,3 @@
+// Package e2e holds the course's end-to-end tests: each one builds and starts real images
+// and containers through the bench, and checks what a learner would see.
+package e2e

@@ -1,0 +1,3 @@
+module distrolesscheck
+
+go 1.26
