@@ -1,0 +1,34 @@
+package database_test
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"base-docker-and-compose/shared/database"
+)
+
+// A database out of reach is ErrUnavailable, for reads and writes on both engines, so that
+// the HTTP layer answers 503 (try again) rather than 500.
+func TestUnreachableDatabaseIsErrUnavailable(t *testing.T) {
+	tests := map[string]string{
+		// Nothing listens on port 1, so the dial is refused at once.
+		"postgres refused": "postgres://u:p@127.0.0.1:1/db?sslmode=disable&connect_timeout=1",
+		// The folder does not exist, so SQLite cannot open the file.
+		"sqlite no folder": "sqlite:///" + filepath.Join(t.TempDir(), "missing", "app.db"),
+	}
+	for name, url := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := open(t, url)
+			if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrUnavailable) {
+				t.Errorf("ListWorkers: %v, want ErrUnavailable", err)
+			}
+			if _, err := s.GetWorker(t.Context(), 1); !errors.Is(err, database.ErrUnavailable) {
+				t.Errorf("GetWorker: %v, want ErrUnavailable", err)
+			}
+			if _, err := s.Seed(t.Context()); !errors.Is(err, database.ErrUnavailable) {
+				t.Errorf("Seed: %v, want ErrUnavailable", err)
+			}
+		})
+	}
+}

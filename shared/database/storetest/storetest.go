@@ -1,0 +1,229 @@
+// Package storetest is the contract that database.Store keeps on every engine: one suite of
+// tests that the database package runs on SQLite and the end-to-end tests run on PostgreSQL.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/shared/database"
+	"base-docker-and-compose/shared/worker"
+)
+
+// concurrentReaders is how many goroutines list workers at once, more than a pool holds.
+const concurrentReaders = 32
+
+// Run runs the suite. Each subtest calls open for a Store on an empty database, one without a
+// workers table, and closes that Store when it ends.
+//
+// The subtests may share one database, so they run one at a time, and each drops the workers
+// table when it ends: Run leaves the database as empty as it found it and can run on it again.
+// It will not start on a database that has a workers table, whose rows it would delete.
+func Run(t *testing.T, open func(t *testing.T) *database.Store) {
+	// fresh returns an open Store on an empty database, to be cleaned up when t ends.
+	fresh := func(t *testing.T) *database.Store {
+		t.Helper()
+		s := open(t)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		// Checked before the drop below is registered: the suite deletes only tables it made.
+		if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+			t.Fatalf("storetest needs a database without a workers table; ListWorkers returned %v", err)
+		}
+		// Cleanups run in reverse order, so this one runs before Close, and after t.Context()
+		// is canceled.
+		t.Cleanup(func() {
+			if err := s.DropSchema(context.Background()); err != nil {
+				t.Errorf("DropSchema: %v", err)
+			}
+		})
+		return s
+	}
+	// seeded returns an open Store whose workers table holds the dummies.
+	seeded := func(t *testing.T) *database.Store {
+		t.Helper()
+		s := fresh(t)
+		resetSchema(t, s)
+		if _, err := s.Seed(t.Context()); err != nil {
+			t.Fatalf("Seed: %v", err)
+		}
+		return s
+	}
+
+	t.Run("list and get without schema fail with ErrNoSchema", func(t *testing.T) {
+		s := fresh(t)
+		if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+			t.Errorf("ListWorkers: got error %v, want ErrNoSchema", err)
+		}
+		if _, err := s.GetWorker(t.Context(), 1); !errors.Is(err, database.ErrNoSchema) {
+			t.Errorf("GetWorker: got error %v, want ErrNoSchema", err)
+		}
+	})
+
+	t.Run("seed without schema fails with ErrNoSchema", func(t *testing.T) {
+		s := fresh(t)
+		if _, err := s.Seed(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+			t.Errorf("Seed: got error %v, want ErrNoSchema", err)
+		}
+	})
+
+	t.Run("empty table lists as []", func(t *testing.T) {
+		s := fresh(t)
+		resetSchema(t, s)
+		workers := listWorkers(t, s)
+		if workers == nil || len(workers) != 0 {
+			t.Fatalf("ListWorkers: got %#v, want an empty, non-nil slice", workers)
+		}
+		encoded, err := json.Marshal(workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(encoded) != "[]" {
+			t.Errorf("JSON of no workers: got %s, want []", encoded)
+		}
+	})
+
+	t.Run("seed inserts the dummies once", func(t *testing.T) {
+		s := fresh(t)
+		resetSchema(t, s)
+		want := len(worker.Dummies())
+		if n, err := s.Seed(t.Context()); err != nil || n != want {
+			t.Fatalf("first Seed: got (%d, %v), want (%d, nil)", n, err, want)
+		}
+		if n, err := s.Seed(t.Context()); err != nil || n != 0 {
+			t.Fatalf("second Seed: got (%d, %v), want (0, nil)", n, err)
+		}
+		checkDummies(t, listWorkers(t, s))
+	})
+
+	t.Run("get returns each seeded worker", func(t *testing.T) {
+		s := seeded(t)
+		var got []worker.Worker
+		for _, listed := range listWorkers(t, s) {
+			w, err := s.GetWorker(t.Context(), listed.ID)
+			if err != nil {
+				t.Fatalf("GetWorker(%d): %v", listed.ID, err)
+			}
+			if w.ID != listed.ID {
+				t.Errorf("GetWorker(%d): got the worker with id %d", listed.ID, w.ID)
+			}
+			got = append(got, w)
+		}
+		checkDummies(t, got)
+	})
+
+	t.Run("get of a missing id fails with ErrNotFound", func(t *testing.T) {
+		s := seeded(t)
+		listed := listWorkers(t, s)
+		missing := listed[len(listed)-1].ID + 1000
+		if _, err := s.GetWorker(t.Context(), missing); !errors.Is(err, database.ErrNotFound) {
+			t.Errorf("GetWorker(%d): got error %v, want ErrNotFound", missing, err)
+		}
+	})
+
+	t.Run("reset schema empties the table, twice in a row", func(t *testing.T) {
+		s := seeded(t)
+		resetSchema(t, s)
+		resetSchema(t, s)
+		if workers := listWorkers(t, s); len(workers) != 0 {
+			t.Errorf("after ResetSchema: got %d workers, want none", len(workers))
+		}
+	})
+
+	t.Run("ensure schema keeps the rows", func(t *testing.T) {
+		s := seeded(t)
+		ensureSchema(t, s)
+		checkDummies(t, listWorkers(t, s))
+	})
+
+	t.Run("ensure schema creates missing tables", func(t *testing.T) {
+		s := fresh(t)
+		ensureSchema(t, s)
+		ensureSchema(t, s)
+		if workers := listWorkers(t, s); len(workers) != 0 {
+			t.Errorf("after EnsureSchema: got %d workers, want none", len(workers))
+		}
+	})
+
+	t.Run("concurrent lists see the seeded rows", func(t *testing.T) {
+		s := seeded(t)
+		want := len(worker.Dummies())
+		var wg sync.WaitGroup
+		for range concurrentReaders {
+			wg.Go(func() {
+				workers, err := s.ListWorkers(t.Context())
+				if err != nil {
+					t.Errorf("ListWorkers: %v", err)
+				} else if len(workers) != want {
+					t.Errorf("ListWorkers: got %d workers, want %d", len(workers), want)
+				}
+			})
+		}
+		wg.Wait()
+	})
+
+	t.Run("ping", func(t *testing.T) {
+		s := fresh(t)
+		if err := s.Ping(t.Context()); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+	})
+}
+
+func resetSchema(t *testing.T, s *database.Store) {
+	t.Helper()
+	if err := s.ResetSchema(t.Context()); err != nil {
+		t.Fatalf("ResetSchema: %v", err)
+	}
+}
+
+func ensureSchema(t *testing.T, s *database.Store) {
+	t.Helper()
+	if err := s.EnsureSchema(t.Context()); err != nil {
+		t.Fatalf("EnsureSchema: %v", err)
+	}
+}
+
+func listWorkers(t *testing.T, s *database.Store) []worker.Worker {
+	t.Helper()
+	workers, err := s.ListWorkers(t.Context())
+	if err != nil {
+		t.Fatalf("ListWorkers: %v", err)
+	}
+	return workers
+}
+
+// checkDummies checks that workers are the dummies, seeded once, in order of increasing id,
+// with the fields the database fills in set sensibly.
+func checkDummies(t *testing.T, workers []worker.Worker) {
+	t.Helper()
+	dummies := worker.Dummies()
+	if len(workers) != len(dummies) {
+		t.Fatalf("got %d workers, want the %d dummies", len(workers), len(dummies))
+	}
+	var lastID int64
+	for i, w := range workers {
+		d := dummies[i]
+		if w.Name != d.Name || w.Email != d.Email || w.Role != d.Role {
+			t.Errorf("worker %d: got %s <%s> (%s), want %s <%s> (%s)", i, w.Name, w.Email, w.Role, d.Name, d.Email, d.Role)
+		}
+		if w.ID <= lastID {
+			t.Errorf("worker %d: id %d does not follow %d", i, w.ID, lastID)
+		}
+		lastID = w.ID
+		// A minute either way allows for a database whose clock is not quite the test's.
+		if age := time.Since(w.CreatedAt); age < -time.Minute || age > time.Minute {
+			t.Errorf("worker %d: created_at %v is not within a minute of now", i, w.CreatedAt)
+		}
+		if w.CreatedAt.Location() != time.UTC {
+			t.Errorf("worker %d: created_at %v is not in UTC", i, w.CreatedAt)
+		}
+	}
+}

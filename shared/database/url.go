@@ -1,0 +1,119 @@
+package database
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// accepted ends every ParseURL error, so that a learner who got DATABASE_URL wrong sees what
+// would be right.
+const accepted = "accepted: sqlite:// (in memory), sqlite:///relative.db, sqlite:////absolute/path.db, postgres://user:password@host:5432/dbname"
+
+// mask replaces a password, as it does in url.URL.Redacted.
+const mask = "xxxxx"
+
+// Source is what a DATABASE_URL resolves to: a database/sql driver and what to hand it.
+type Source struct {
+	Driver string // database/sql driver name: "sqlite3" or "postgres"
+	DSN    string // the driver's data source name
+	Memory bool   // an in-memory SQLite database, which exists only inside its one connection
+}
+
+// ParseURL resolves a DATABASE_URL.
+//
+// SQLite URLs follow SQLAlchemy's convention, which learners of the Python seed know: after
+// "sqlite://" comes an empty host, then a slash, then the file's path, so
+//
+//	sqlite://                  an in-memory database (as are sqlite:/// and sqlite:///:memory:)
+//	sqlite:///data/app.db      data/app.db, relative to the working directory
+//	sqlite:////var/lib/app.db  /var/lib/app.db, an absolute path
+//
+// postgres:// and postgresql:// URLs go to lib/pq as they are, query parameters (sslmode, …)
+// included. Anything else is an error that names DATABASE_URL, shows the value with its
+// password masked, and lists the accepted forms.
+func ParseURL(raw string) (Source, error) {
+	u, ok := parse(raw)
+	switch {
+	case raw == "":
+		return Source{}, invalid(raw, "not set")
+	case !ok:
+		return Source{}, invalid(raw, "not a valid URL (percent-encode special characters in the password)")
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql":
+		return Source{Driver: driverPostgres, DSN: raw}, nil
+	case "sqlite":
+		return parseSQLite(raw, u)
+	default:
+		return Source{}, invalid(raw, fmt.Sprintf("unsupported scheme %q", u.Scheme))
+	}
+}
+
+func parseSQLite(raw string, u *url.URL) (Source, error) {
+	switch {
+	case u.Host != "" || u.User != nil:
+		return Source{}, invalid(raw, "a sqlite URL has no host: put three slashes before a relative path, four before an absolute one")
+	case u.RawQuery != "" || u.Fragment != "":
+		return Source{}, invalid(raw, "a sqlite URL takes no query or fragment")
+	}
+	// The path keeps the slash that ends "sqlite://" and the empty host; the rest is the file's.
+	path := strings.TrimPrefix(u.Path, "/")
+	if path == "" || path == ":memory:" {
+		return Source{Driver: driverSQLite, DSN: ":memory:?" + sqliteOptions, Memory: true}, nil
+	}
+	return Source{Driver: driverSQLite, DSN: path + "?" + sqliteOptions}, nil
+}
+
+func invalid(raw, reason string) error {
+	return fmt.Errorf("DATABASE_URL %q: %s; %s", Redact(raw), reason, accepted)
+}
+
+// parse returns raw as a URL when it is one of the scheme://… form that ParseURL and Redact
+// understand, and false otherwise.
+func parse(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		return nil, false
+	}
+	return u, true
+}
+
+// schemePrefix matches the "scheme://" that starts a URL (RFC 3986, section 3.1).
+var schemePrefix = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// Redact returns raw with its passwords masked, for logs and error messages: the password in
+// the user part, as url.URL.Redacted masks it, and any query parameter whose name contains
+// "password" (lib/pq reads password and sslpassword from the query too). A URL without a
+// password comes back unchanged.
+//
+// When raw is not a scheme://… URL, Redact cannot tell where a password would be, so it keeps
+// only the scheme, if there is one, and masks the rest: "postgres://u:p/w@db/app", whose
+// unencoded slash makes it unparseable, comes back as "postgres://xxxxx".
+func Redact(raw string) string {
+	u, ok := parse(raw)
+	if !ok {
+		if raw == "" {
+			return ""
+		}
+		return schemePrefix.FindString(raw) + mask
+	}
+	_, userPassword := u.User.Password()
+	query := u.Query()
+	queryPassword := false
+	for key := range query {
+		if strings.Contains(strings.ToLower(key), "password") {
+			query.Set(key, mask)
+			queryPassword = true
+		}
+	}
+	switch {
+	case queryPassword:
+		u.RawQuery = query.Encode()
+	case !userPassword:
+		// As written: u.String would turn sqlite:// into sqlite:.
+		return raw
+	}
+	return u.Redacted()
+}
