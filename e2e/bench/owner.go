@@ -60,6 +60,14 @@ func SweepLeftovers() (removed []string) {
 			}
 		}
 	}
+	// Containers that scripts under test start by name (run-local.sh, run-dockered.sh) carry
+	// no label, only a name made by UniqueName.
+	for _, name := range strings.Fields(Docker("ps", "-a", "--filter", "name="+namePrefix, "--format", "{{.Names}}").Stdout) {
+		if pid := ownerOfProject(name); pid != 0 && !alive(pid) {
+			Docker("rm", "-f", "-v", name)
+			removed = append(removed, "container "+name)
+		}
+	}
 	for p := range projects {
 		Docker("compose", "-p", p, "down", "-v", "--remove-orphans", "-t", "1")
 		removed = append(removed, "project "+p)

@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/shared/database"
+	"base-docker-and-compose/shared/database/storetest"
+)
+
+// startPostgres starts PostgreSQL 17 (testdata/postgres) and returns a DATABASE_URL for it,
+// on its port published on 127.0.0.1.
+// Extra environment goes to compose (SMOKE_DB_PORT fixes the host port).
+func startPostgres(t *testing.T, env ...string) (string, *bench.Project) {
+	t.Helper()
+	bench.RequireImage(t, "postgres:17-trixie")
+	p := bench.NewProject(t, "testdata/postgres")
+	p.Env = env
+	p.Up()
+	return "postgres://smoke:smoke-password@" + p.Addr("db", 5432) + "/smokedb?sslmode=disable&connect_timeout=5", p
+}
+
+// The shared store keeps its contract on a real PostgreSQL 17, as it does on SQLite in the
+// shared module's own tests.
+func TestSharedStoreOnPostgres(t *testing.T) {
+	url, _ := startPostgres(t)
+	storetest.Run(t, func(t *testing.T) *database.Store { return openReady(t, url) })
+}
+
+func openReady(t *testing.T, url string) *database.Store {
+	t.Helper()
+	store, err := database.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.WaitReady(t.Context(), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// A PostgreSQL that stops under a store with open connections is ErrUnavailable (the HTTP
+// layer's 503), not an unknown error; once it is back, the same store serves again.
+func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
+	// The host port must survive the restart: the store's URL names it.
+	url, p := startPostgres(t, fmt.Sprintf("SMOKE_DB_PORT=%d", bench.FreePort(t)))
+	store := openReady(t, url)
+	defer store.Close()
+	if err := store.ResetSchema(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer store.DropSchema(context.Background())
+	if _, err := store.Seed(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	p.MustCompose("stop", "db")
+	for range 3 { // the pool's idle connections are dead now; each call must say unavailable
+		if _, err := store.ListWorkers(t.Context()); !errors.Is(err, database.ErrUnavailable) {
+			t.Fatalf("ListWorkers with the database stopped: %v, want ErrUnavailable", err)
+		}
+	}
+
+	p.MustCompose("start", "db")
+	bench.Eventually(t, 30*time.Second, func() error {
+		workers, err := store.ListWorkers(t.Context())
+		if err == nil && len(workers) == 0 {
+			err = errors.New("no workers after the restart")
+		}
+		return err
+	})
+}

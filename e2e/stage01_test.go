@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/shared/worker"
+)
+
+// Stage 01 as a learner runs it: ./run-local.sh builds the app, starts PostgreSQL in a
+// container, creates and seeds the tables and serves; Ctrl-C stops the server and removes
+// the container. A container left by an earlier run is replaced.
+func TestStage01RunLocal(t *testing.T) {
+	bench.RequireImage(t, "postgres:17-trixie")
+	stage, err := filepath.Abs("../01-starting-point")
+	if err != nil {
+		t.Fatal(err)
+	}
+	container := bench.UniqueName(t)
+	appPort, dbPort := bench.FreePort(t), bench.FreePort(t)
+	t.Cleanup(func() { bench.Docker("rm", "-f", "-v", container) })
+
+	// What an earlier run left behind: a container of the same name, running.
+	bench.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
+
+	var out bytes.Buffer
+	cmd := exec.Command("./run-local.sh")
+	cmd.Dir = stage
+	cmd.Env = append(os.Environ(), "DB_CONTAINER="+container,
+		fmt.Sprintf("DB_PORT=%d", dbPort), fmt.Sprintf("PORT=%d", appPort))
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if t.Failed() {
+			t.Logf("run-local.sh printed:\n%s", out.String())
+		}
+	})
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", appPort)
+	var workers []worker.Worker
+	bench.Eventually(t, 3*time.Minute, func() error {
+		select {
+		case err := <-exited:
+			t.Fatalf("run-local.sh exited before serving: %v\n%s", err, out.String())
+		default:
+		}
+		status, body, err := bench.TryGet(base + "/api/v1/workers")
+		if err != nil || status != 200 {
+			return fmt.Errorf("GET /api/v1/workers: %d %s %v", status, body, err)
+		}
+		workers = nil
+		return jsonUnmarshal(body, &workers)
+	})
+	if len(workers) != len(worker.Dummies()) {
+		t.Errorf("the API serves %d workers, want the %d seeded", len(workers), len(worker.Dummies()))
+	}
+	bench.GetJSON(t, base+"/readyz", 200, &map[string]string{})
+
+	// The manage commands against the same PostgreSQL: seeding again adds nothing.
+	seed := exec.Command(filepath.Join(stage, "bin", "app"), "seed_db")
+	seed.Env = append(os.Environ(), fmt.Sprintf("DATABASE_URL=postgres://workers:workers@127.0.0.1:%d/workers?sslmode=disable", dbPort))
+	if got, err := seed.CombinedOutput(); err != nil || !strings.Contains(string(got), "seeded 0 new workers") {
+		t.Errorf("seed_db a second time: %s %v", got, err)
+	}
+
+	for _, phase := range []string{"1/3 Preparing the Go environment", "2/3 Starting PostgreSQL", "3/3 Creating the tables", "replacing the container"} {
+		if !strings.Contains(out.String(), phase) {
+			t.Errorf("run-local.sh did not announce %q", phase)
+		}
+	}
+
+	// Ctrl-C: the script stops the server, then removes the database container.
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("run-local.sh after Ctrl-C: %v, want exit 0\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("run-local.sh still runs 30 s after Ctrl-C\n%s", out.String())
+	}
+	t.Logf("run-local.sh stopped %s after Ctrl-C", time.Since(start).Round(time.Millisecond))
+	if r := bench.Docker("container", "inspect", container); r.Err == nil {
+		t.Errorf("the database container %s is still there after Ctrl-C", container)
+	}
+	if _, _, err := bench.TryGet(base + "/healthz"); err == nil {
+		t.Errorf("the server still answers after Ctrl-C")
+	}
+}
