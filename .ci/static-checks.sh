@@ -25,10 +25,13 @@ unformatted=$(files '*.go' | xargs -r gofmt -l)
 [ -z "$unformatted" ] || die "not gofmt-ed (run gofmt -w): $unformatted"
 echo "  ok"
 
-phase "go vet on every module of go.work"
-for dir in $(go list -m -f '{{.Dir}}'); do
-	(cd "$dir" && go vet ./...) || die "go vet failed in $dir"
-	echo "  ok ${dir#"$PWD"/}"
+phase "every module on its own: tidy, builds alone (GOWORK=off), go vet"
+for dir in $(go list -m -f '{{.Dir}}') "$PWD/tools/dockerlint"; do
+	name=${dir#"$PWD"/}
+	(cd "$dir" && GOWORK=off go mod tidy -diff >/dev/null) ||
+		die "$name: go.mod or go.sum is not tidy on its own: run (cd $name && GOWORK=off go mod tidy)"
+	(cd "$dir" && GOWORK=off go build ./... && GOWORK=off go vet ./...) || die "$name does not build alone, or go vet failed"
+	echo "  ok $name"
 done
 
 phase "docker compose config -q on every compose file, once per profile"
@@ -44,5 +47,7 @@ for file in $(files '*compose.yaml' '*compose.yml' '*compose.*.yaml' '*docker-co
 done
 
 phase "Dockerfile lint with BuildKit's own rules (offline)"
+mkdir -p .cache
+GOWORK=off go -C tools/dockerlint build -o "$PWD/.cache/dockerlint" .
 # shellcheck disable=SC2046 # one argument per file; our paths hold no spaces
-go run ./tools/dockerlint $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile')
+.cache/dockerlint $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile')

@@ -1,10 +1,10 @@
-// Command 01-starting-point is the course's web API as a developer first runs it on the
-// host: one binary that serves the workers API and, given a command, manages its database.
+// Command app is the course's web API: one binary that serves the workers API and, given a
+// command, manages its database.
 //
-//	go run .             serve (DATABASE_URL defaults to an in-memory SQLite database)
-//	go run . ready       wait until the database answers
-//	go run . create_db   drop and recreate the tables
-//	go run . seed_db     add the dummy workers that are not there yet
+//	app             serve (DATABASE_URL defaults to an in-memory SQLite database)
+//	app ready       wait until the database answers
+//	app create_db   drop and recreate the tables
+//	app seed_db     add the dummy workers that are not there yet
 package main
 
 import (

@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 
 # Development-only credentials: this database lives only as long as the script runs, and
 # it is reachable from this machine only.
-DB_CONTAINER=${DB_CONTAINER:-bdc-01-postgres}
+DB_CONTAINER=${DB_CONTAINER:-workers-local-db}
 DB_PORT=${DB_PORT:-5432}
 DB_USER=workers
 DB_PASSWORD=workers

@@ -60,12 +60,18 @@ func SweepLeftovers() (removed []string) {
 			}
 		}
 	}
-	// Containers that scripts under test start by name (run-local.sh, run-dockered.sh) carry
-	// no label, only a name made by UniqueName.
-	for _, name := range strings.Fields(Docker("ps", "-a", "--filter", "name="+namePrefix, "--format", "{{.Names}}").Stdout) {
-		if pid := ownerOfProject(name); pid != 0 && !alive(pid) {
-			Docker("rm", "-f", "-v", name)
-			removed = append(removed, "container "+name)
+	// What scripts under test make by name (run-local.sh, run-dockered.sh) carries no label,
+	// only a name that starts with one made by UniqueName.
+	for _, kind := range []struct{ what, list, rm []string }{
+		{[]string{"container"}, []string{"ps", "-a", "--filter", "name=" + namePrefix, "--format", "{{.Names}}"}, []string{"rm", "-f", "-v"}},
+		{[]string{"network"}, []string{"network", "ls", "--filter", "name=" + namePrefix, "--format", "{{.Name}}"}, []string{"network", "rm"}},
+		{[]string{"image"}, []string{"image", "ls", "--filter", "reference=" + namePrefix + "*", "--format", "{{.Repository}}:{{.Tag}}"}, []string{"image", "rm", "-f"}},
+	} {
+		for _, name := range strings.Fields(Docker(kind.list...).Stdout) {
+			if pid := ownerOfProject(name); pid != 0 && !alive(pid) {
+				Docker(append(append([]string{}, kind.rm...), name)...)
+				removed = append(removed, kind.what[0]+" "+name)
+			}
 		}
 	}
 	for p := range projects {
