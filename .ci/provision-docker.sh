@@ -11,6 +11,8 @@ set -eu
 PREFIX=${DOCKER_PREFIX:-/opt/bdc-docker}     # unpacked trixie packages live here
 LOG=${DOCKER_LOG:-/var/log/bdc-dockerd.log}  # dockerd's own log
 PLUGINS=/usr/local/lib/docker/cli-plugins
+# tini is the engine's docker-init, which `init: true` and `docker run --init` start as PID 1.
+PACKAGES="docker.io containerd docker-compose docker-buildx tini"
 
 say() { printf '[provision-docker] %s\n' "$*"; }
 
@@ -50,7 +52,8 @@ if [ -n "$need" ]; then
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 
-if [ ! -x "$PREFIX/root/usr/sbin/dockerd" ]; then
+# The stamp lists what was unpacked, so a longer package list unpacks again.
+if [ "$(cat "$PREFIX/unpacked" 2>/dev/null)" != "$PACKAGES" ]; then
 	say "phase 2/3: trixie packages unpacked into $PREFIX (apt sources untouched)"
 	apt_dir=$PREFIX/apt
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/debs" "$PREFIX/root"
@@ -58,10 +61,12 @@ if [ ! -x "$PREFIX/root/usr/sbin/dockerd" ]; then
 	set -- -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
 		-o "Dir::State::Lists=$apt_dir/lists" -o Debug::NoLocking=1
 	apt-get "$@" update -qq
-	(cd "$apt_dir/debs" && apt-get "$@" download docker.io containerd docker-compose docker-buildx)
+	# shellcheck disable=SC2086 # $PACKAGES is a word list on purpose
+	(cd "$apt_dir/debs" && apt-get "$@" download $PACKAGES)
 	for deb in "$apt_dir"/debs/*.deb; do
 		dpkg -x "$deb" "$PREFIX/root"
 	done
+	echo "$PACKAGES" >"$PREFIX/unpacked"
 else
 	say "phase 2/3: trixie packages already unpacked in $PREFIX"
 fi

@@ -40,7 +40,7 @@ phase "2/3 Starting PostgreSQL in a container ($DB_CONTAINER, 127.0.0.1:$DB_PORT
 docker info >/dev/null 2>&1 || die "no Docker engine answers: start Docker and run this again"
 if docker container inspect "$DB_CONTAINER" >/dev/null 2>&1; then
 	echo "replacing the container $DB_CONTAINER left by an earlier run"
-	docker rm -f "$DB_CONTAINER" >/dev/null
+	docker rm -f -v "$DB_CONTAINER" >/dev/null
 fi
 docker run --detach --rm --name "$DB_CONTAINER" \
 	--env POSTGRES_USER="$DB_USER" --env POSTGRES_PASSWORD="$DB_PASSWORD" --env POSTGRES_DB="$DB_NAME" \
@@ -51,7 +51,7 @@ docker run --detach --rm --name "$DB_CONTAINER" \
 # shellcheck disable=SC2317 # called by the EXIT trap, which shellcheck 0.9 does not follow
 stop_database() {
 	echo "removing the database container $DB_CONTAINER"
-	docker rm -f "$DB_CONTAINER" >/dev/null 2>&1 || true
+	docker rm -f -v "$DB_CONTAINER" >/dev/null 2>&1 || true
 }
 trap stop_database EXIT
 "$APP" ready

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,8 @@ type Project struct {
 	Dir   string   // where compose runs: the stage folder
 	Files []string // -f files, relative to Dir; empty means compose's default file
 	Env   []string // extra environment for every compose command
+
+	tempDirs []string // removed after the project is down
 }
 
 // NewProject prepares a compose project in dir. Nothing starts until Up.
@@ -28,6 +32,9 @@ func NewProject(t testing.TB, dir string, files ...string) *Project {
 			t.Logf("compose logs of %s:\n%s", p.Name, p.Logs())
 		}
 		p.Down()
+		for _, dir := range p.tempDirs {
+			os.RemoveAll(dir)
+		}
 	})
 	return p
 }
@@ -74,9 +81,9 @@ func (p *Project) Logs() string {
 	return p.Compose("logs", "--no-color", "--timestamps", "--tail", "200").Output()
 }
 
-// Down removes the project's containers, networks and volumes.
+// Down removes the project's containers, networks and volumes, and the images it built.
 func (p *Project) Down() {
-	if r := p.Compose("down", "-v", "--remove-orphans", "-t", "5"); r.Err != nil {
+	if r := p.Compose("down", "-v", "--remove-orphans", "--rmi", "local", "-t", "5"); r.Err != nil {
 		p.t.Logf("down: %v\n%s", r.Err, r.Output())
 	}
 }
@@ -106,4 +113,26 @@ func loopbackAddr(hostport string) (string, error) {
 		return "", fmt.Errorf("no host port in %q", hostport)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// Override adds a compose file with these contents after the project's own, as
+// `docker compose -f compose.yaml -f override.yaml` does. Tests use it to publish ports on
+// ephemeral host ports and to give named volumes names of their own, so that they never
+// collide with each other or with a learner's project.
+func (p *Project) Override(yaml string) {
+	p.t.Helper()
+	// Not t.TempDir: that is removed before the project's cleanup, whose down needs the file.
+	dir, err := os.MkdirTemp("", "bdc-override-")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.tempDirs = append(p.tempDirs, dir)
+	file := filepath.Join(dir, "override.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	if len(p.Files) == 0 {
+		p.Files = []string{"compose.yaml"}
+	}
+	p.Files = append(p.Files, file)
 }
