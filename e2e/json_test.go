@@ -12,3 +12,6 @@ func jsonUnmarshal(body []byte, v any) error {
 	}
 	return nil
 }
+
+// errorf is fmt.Errorf, short for Eventually's functions.
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

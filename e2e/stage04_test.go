@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/shared/worker"
+)
+
+// Stage 04 as a learner runs it: up with no manual step serves the seeded workers; the
+// entrypoint never drops data; it waits for a database that comes late and gives up with a
+// message when none comes; the app is PID 1, not root, and stops at once.
+func TestStage04Entrypoint(t *testing.T) {
+	p := stageProject(t, "04-entrypoint")
+	p.Up()
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
+		t.Fatalf("after up: %d workers, want the %d seeded by the entrypoint", n, len(worker.Dummies()))
+	}
+
+	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
+	// every table at each start; this one only creates what is missing.
+	psql := func(sql string) string {
+		r := p.Exec("db", "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
+		if r.Err != nil {
+			t.Fatalf("psql %q: %v\n%s", sql, r.Err, r.Output())
+		}
+		return strings.TrimSpace(r.Stdout)
+	}
+	psql("INSERT INTO workers (name, email, role) VALUES ('Added By Hand', 'by.hand@example.com', 'tester')")
+	p.MustCompose("restart", "app")
+	p.Up()
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+1 {
+		t.Errorf("after restarting the app: %d workers, want %d (the seeded ones and ours)", n, len(worker.Dummies())+1)
+	}
+
+	// PID 1 is the app itself (the entrypoint exec'd it), running as a non-root user.
+	if comm := p.Exec("app", "cat", "/proc/1/comm"); strings.TrimSpace(comm.Stdout) != "app" {
+		t.Errorf("PID 1 is %q, want app: the entrypoint must exec the command", comm.Stdout)
+	}
+	if uid := p.Exec("app", "stat", "-c", "%u", "/proc/1"); strings.TrimSpace(uid.Stdout) == "0" || uid.Err != nil {
+		t.Errorf("PID 1 runs as uid %q, want a non-root user (%v)", uid.Stdout, uid.Err)
+	}
+
+	// docker stop: SIGTERM reaches the app, which stops at once.
+	id := p.MustCompose("ps", "-q", "app")
+	start := time.Now()
+	bench.MustDocker(t, "stop", id)
+	stopped := time.Since(start)
+	t.Logf("docker stop of the app took %s", stopped.Round(time.Millisecond))
+	if stopped >= 2*time.Second {
+		t.Errorf("docker stop took %s, want under 2 s", stopped)
+	}
+	if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
+	}
+
+	// A database that starts late: the entrypoint waits for it, then the app serves.
+	p.MustCompose("stop", "db")
+	p.MustCompose("up", "-d", "--no-deps", "--force-recreate", "app")
+	bench.Eventually(t, 30*time.Second, func() error {
+		if logs := p.Compose("logs", "app").Stdout; !strings.Contains(logs, "waiting for PostgreSQL at db:5432") {
+			return errorf("the entrypoint does not say it waits:\n%s", logs)
+		}
+		return nil
+	})
+	time.Sleep(3 * time.Second) // still waiting, not failed
+	if state := p.MustCompose("ps", "-a", "--format", "{{.State}}", "app"); state != "running" {
+		t.Fatalf("while the database is stopped the app is %q, want running (waiting)", state)
+	}
+	p.MustCompose("start", "db")
+	p.Up()
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+1 {
+		t.Errorf("after the late database: %d workers, want %d", n, len(worker.Dummies())+1)
+	}
+
+	// No database at all: the wait times out with a message and a non-zero exit.
+	r := p.Compose("run", "--rm", "--no-deps", "-e", "SQL_HOST=nowhere", "-e", "WAIT_TIMEOUT=2", "app")
+	if r.Err == nil {
+		t.Fatalf("the entrypoint succeeded with no database:\n%s", r.Output())
+	}
+	if !strings.Contains(r.Output(), "nowhere:5432 did not accept connections within 2s") {
+		t.Errorf("the timeout's message does not say what failed:\n%s", r.Output())
+	}
+}
