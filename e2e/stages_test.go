@@ -1,7 +1,12 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"base-docker-and-compose/e2e/bench"
@@ -13,9 +18,15 @@ import (
 // after the project, so that a test never touches a learner's containers, images or data.
 func stageProject(t *testing.T, stage string, files ...string) *bench.Project {
 	t.Helper()
+	return stageProjectIn(t, "../"+stage, files...)
+}
+
+// stageProjectIn is stageProject for a stage folder at dir, a copy made by copyStage say.
+func stageProjectIn(t *testing.T, dir string, files ...string) *bench.Project {
+	t.Helper()
 	bench.RequireImage(t, "postgres:17-trixie")
 	bench.RequireImage(t, "golang:1.26-trixie")
-	p := bench.NewProject(t, "../"+stage, files...)
+	p := bench.NewProject(t, dir, files...)
 	p.Override(fmt.Sprintf(`services:
   app:
     image: !reset null
@@ -40,4 +51,38 @@ func listWorkers(t *testing.T, p *bench.Project) []worker.Worker {
 	var workers []worker.Worker
 	bench.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 200, &workers)
 	return workers
+}
+
+// copyStage copies a stage folder and the shared module (the files git tracks or would
+// track: no .env, no build output) into a temporary folder, and returns the stage's copy.
+// Tests whose commands write into the stage folder (init-env.sh writes .env) run there,
+// so that they never touch a learner's own files.
+func copyStage(t *testing.T, stage string) string {
+	t.Helper()
+	root := t.TempDir()
+	r := bench.Cmd{Dir: "..", Name: "git", Args: []string{"ls-files", "--cached", "--others", "--exclude-standard", "--", stage, "shared"}}.Run()
+	if r.Err != nil {
+		t.Fatalf("%v\n%s", r.Err, r.Output())
+	}
+	for _, file := range strings.Fields(r.Stdout) {
+		src := filepath.Join("..", file)
+		info, err := os.Stat(src)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted in the working tree
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(root, file)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, info.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(root, stage)
 }

@@ -115,3 +115,12 @@ func UniqueName(t testing.TB) string {
 	}
 	return fmt.Sprintf("%s%d-%d-%s", namePrefix, os.Getpid(), seq.Load(), strings.Trim(name, "-"))
 }
+
+// CreateContainer creates (does not start) a container of image, to inspect or export its
+// filesystem, and removes it when the test ends.
+func CreateContainer(t testing.TB, image string) string {
+	t.Helper()
+	id := MustDocker(t, "create", "--label", ownerLabel(), image)
+	cleanup(t, func() { Docker("rm", "-f", "-v", id) })
+	return id
+}

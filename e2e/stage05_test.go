@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/shared/worker"
+)
+
+// envValue reads NAME=value from an env file.
+func envValue(t *testing.T, file, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, name+"="); ok {
+			return v
+		}
+	}
+	t.Fatalf("%s has no %s", file, name)
+	return ""
+}
+
+var strongPassword = regexp.MustCompile(`^[A-Za-z0-9]{32}$`)
+
+// init-env.sh as a learner runs it: a strong password each time, never an .env overwritten
+// without --force, and with --force the old one kept.
+func TestStage05InitEnv(t *testing.T) {
+	dir := copyStage(t, "05-env-vars")
+	env := filepath.Join(dir, ".env")
+	initEnv := func(args ...string) bench.Result {
+		return bench.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}.Run()
+	}
+
+	if r := initEnv(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+	first, _ := os.ReadFile(env)
+	password := envValue(t, env, "POSTGRES_PASSWORD")
+	if !strongPassword.MatchString(password) || !strings.ContainsAny(password, "0123456789") ||
+		strings.ToLower(password) == password || strings.ToUpper(password) == password {
+		t.Errorf("generated password %q: want 32 letters and digits with a lower, an upper and a digit", password)
+	}
+	if info, _ := os.Stat(env); info.Mode().Perm() != 0o600 {
+		t.Errorf(".env has mode %v, want 0600", info.Mode().Perm())
+	}
+
+	r := initEnv()
+	if r.Err == nil || !strings.Contains(r.Output(), "exists already") || !strings.Contains(r.Output(), "--force") {
+		t.Errorf("a second init-env.sh: %v\n%s\nwant a refusal that names --force", r.Err, r.Output())
+	}
+	if again, _ := os.ReadFile(env); !bytes.Equal(again, first) {
+		t.Errorf("a refused init-env.sh changed .env")
+	}
+
+	if r := initEnv("--force"); r.Err != nil {
+		t.Fatalf("init-env.sh --force: %v\n%s", r.Err, r.Output())
+	}
+	if next := envValue(t, env, "POSTGRES_PASSWORD"); next == password || !strongPassword.MatchString(next) {
+		t.Errorf("the password of a second run is %q, want a new strong one (the first was %q)", next, password)
+	}
+	backups, _ := filepath.Glob(env + ".backup-*")
+	if len(backups) != 1 {
+		t.Fatalf("backups after --force: %v, want one", backups)
+	}
+	if kept, _ := os.ReadFile(backups[0]); !bytes.Equal(kept, first) {
+		t.Errorf("the backup does not hold the first .env")
+	}
+}
+
+// Stage 05 with Compose: no .env, a clear stop; after init-env.sh, the API serves; nothing
+// of .env ends up in the image.
+func TestStage05EnvVars(t *testing.T) {
+	dir := copyStage(t, "05-env-vars")
+	p := stageProjectIn(t, dir)
+
+	r := p.Compose("up", "-d", "--wait")
+	if r.Err == nil || !strings.Contains(r.Output(), "POSTGRES_") || !strings.Contains(r.Output(), "run ./init-env.sh to create .env") {
+		t.Fatalf("up without .env: %v\n%s\nwant a failure that says to run ./init-env.sh", r.Err, r.Output())
+	}
+
+	if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+	p.Up()
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
+		t.Errorf("after init-env.sh and up: %d workers, want %d", n, len(worker.Dummies()))
+	}
+
+	// The password is in the containers' environment by design at this stage (stage 06
+	// moves it to a secret file), but never in the image: not in a layer, not in its history.
+	password := envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD")
+	image := p.Name + "-app"
+	if history := bench.MustDocker(t, "history", "--no-trunc", image); strings.Contains(history, password) {
+		t.Errorf("the image history holds the password")
+	}
+	if inspect := bench.MustDocker(t, "image", "inspect", image); strings.Contains(inspect, password) {
+		t.Errorf("the image configuration holds the password")
+	}
+	container := bench.CreateContainer(t, image)
+	export := bench.Cmd{Name: "docker", Args: []string{"export", container}}.Run()
+	if export.Err != nil {
+		t.Fatalf("docker export: %v", export.Err)
+	}
+	tr := tar.NewReader(strings.NewReader(export.Stdout))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if base := filepath.Base(h.Name); base == ".env" || strings.HasPrefix(base, ".env.backup") {
+			t.Errorf("the image holds %s", h.Name)
+		}
+		data, _ := io.ReadAll(tr)
+		if bytes.Contains(data, []byte(password)) {
+			t.Errorf("the image file %s holds the password", h.Name)
+		}
+	}
+}
