@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // jsonUnmarshal is json.Unmarshal with the body in the error, for Eventually's messages.
@@ -15,3 +16,6 @@ func jsonUnmarshal(body []byte, v any) error {
 
 // errorf is fmt.Errorf, short for Eventually's functions.
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// sortStrings sorts in place.
+func sortStrings(s []string) { slices.Sort(s) }

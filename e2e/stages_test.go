@@ -24,32 +24,46 @@ func stageProject(t *testing.T, stage string, files ...string) *bench.Project {
 // stageProjectIn is stageProject for a stage folder at dir, a copy made by copyStage say.
 func stageProjectIn(t *testing.T, dir string, files ...string) *bench.Project {
 	t.Helper()
+	return stageProjectApps(t, dir, []string{"app"}, files...)
+}
+
+// stageProjectApps is stageProjectIn for a project whose app services have these names.
+func stageProjectApps(t *testing.T, dir string, apps []string, files ...string) *bench.Project {
+	t.Helper()
 	bench.RequireImage(t, "postgres:17-trixie")
 	bench.RequireImage(t, "golang:1.26-trixie")
 	p := bench.NewProject(t, dir, files...)
-	p.Override(fmt.Sprintf(`services:
-  app:
-    image: !reset null
-    ports: !override
-      - "127.0.0.1::8080"
-volumes:
-  pgdata:
-    name: %s-pgdata
-`, p.Name))
+	override := "services:\n"
+	for _, app := range apps {
+		override += fmt.Sprintf("  %s:\n    image: !reset null\n    ports: !override\n      - \"127.0.0.1::8080\"\n", app)
+	}
+	p.Override(override + fmt.Sprintf("volumes:\n  pgdata:\n    name: %s-pgdata\n", p.Name))
 	return p
 }
 
-// apiURL is the URL of a path of the project's app, on its published port.
+// apiURL is the URL of a path of the project's app service, on its published port.
 func apiURL(t *testing.T, p *bench.Project, path string) string {
 	t.Helper()
-	return "http://" + p.Addr("app", 8080) + path
+	return apiURLOf(t, p, "app", path)
+}
+
+// apiURLOf is apiURL for an app service of another name.
+func apiURLOf(t *testing.T, p *bench.Project, service, path string) string {
+	t.Helper()
+	return "http://" + p.Addr(service, 8080) + path
 }
 
 // listWorkers fetches /api/v1/workers and checks the status.
 func listWorkers(t *testing.T, p *bench.Project) []worker.Worker {
 	t.Helper()
+	return listWorkersOf(t, p, "app")
+}
+
+// listWorkersOf is listWorkers for an app service of another name.
+func listWorkersOf(t *testing.T, p *bench.Project, service string) []worker.Worker {
+	t.Helper()
 	var workers []worker.Worker
-	bench.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 200, &workers)
+	bench.GetJSON(t, apiURLOf(t, p, service, "/api/v1/workers"), 200, &workers)
 	return workers
 }
 

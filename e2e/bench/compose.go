@@ -19,6 +19,8 @@ type Project struct {
 	Dir   string   // where compose runs: the stage folder
 	Files []string // -f files, relative to Dir; empty means compose's default file
 	Env   []string // extra environment for every compose command
+	// Profiles become --profile flags of every compose command.
+	Profiles []string
 
 	tempDirs []string // removed after the project is down
 }
@@ -44,8 +46,15 @@ func (p *Project) args(args ...string) []string {
 	for _, f := range p.Files {
 		all = append(all, "-f", f)
 	}
+	for _, profile := range p.Profiles {
+		all = append(all, "--profile", profile)
+	}
 	return append(all, args...)
 }
+
+// ComposeArgs are the arguments of `docker` that run compose on this project, for a command
+// a test runs itself (one that stays in the foreground, such as watch).
+func (p *Project) ComposeArgs() []string { return p.args() }
 
 // Compose runs `docker compose -p NAME [-f FILE...] ARGS...` in the project folder.
 func (p *Project) Compose(args ...string) Result {
