@@ -44,17 +44,7 @@ func TestStage04Entrypoint(t *testing.T) {
 	}
 
 	// docker stop: SIGTERM reaches the app, which stops at once.
-	id := p.MustCompose("ps", "-q", "app")
-	start := time.Now()
-	bench.MustDocker(t, "stop", id)
-	stopped := time.Since(start)
-	t.Logf("docker stop of the app took %s", stopped.Round(time.Millisecond))
-	if stopped >= 2*time.Second {
-		t.Errorf("docker stop took %s, want under 2 s", stopped)
-	}
-	if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
-		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
-	}
+	assertStopsOnSIGTERM(t, p.MustCompose("ps", "-q", "app"))
 
 	// A database that starts late: the entrypoint waits for it, then the app serves.
 	p.MustCompose("stop", "db")

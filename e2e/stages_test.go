@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/e2e/bench"
 	"base-docker-and-compose/shared/worker"
@@ -99,4 +103,52 @@ func copyStage(t *testing.T, stage string) string {
 		}
 	}
 	return filepath.Join(root, stage)
+}
+
+// assertImageLacks fails when the image's history, configuration or any of its files holds
+// secret, or when it holds an .env file or a secret file.
+func assertImageLacks(t *testing.T, image, secret string) {
+	t.Helper()
+	if history := bench.MustDocker(t, "history", "--no-trunc", image); strings.Contains(history, secret) {
+		t.Errorf("the history of %s holds the secret", image)
+	}
+	if inspect := bench.MustDocker(t, "image", "inspect", image); strings.Contains(inspect, secret) {
+		t.Errorf("the configuration of %s holds the secret", image)
+	}
+	export := bench.Cmd{Name: "docker", Args: []string{"export", bench.CreateContainer(t, image)}}.Run()
+	if export.Err != nil {
+		t.Fatalf("docker export: %v", export.Err)
+	}
+	tr := tar.NewReader(strings.NewReader(export.Stdout))
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if base := filepath.Base(h.Name); base == ".env" || strings.HasPrefix(base, ".env.backup") || base == "db_password" {
+			t.Errorf("%s holds %s", image, h.Name)
+		}
+		if data, _ := io.ReadAll(tr); bytes.Contains(data, []byte(secret)) {
+			t.Errorf("the file %s of %s holds the secret", h.Name, image)
+		}
+	}
+}
+
+// assertStopsOnSIGTERM runs docker stop and fails unless the container exits 0 in under 2 s.
+// Docker sends SIGTERM, then SIGKILL after a 10 s grace: an app that ignores SIGTERM, or a
+// shell entrypoint that did not exec it, takes the full 10 s; one that handles it, a moment.
+func assertStopsOnSIGTERM(t *testing.T, id string) {
+	t.Helper()
+	start := time.Now()
+	bench.MustDocker(t, "stop", id)
+	stopped := time.Since(start)
+	t.Logf("docker stop took %s", stopped.Round(time.Millisecond))
+	if stopped >= 2*time.Second {
+		t.Errorf("docker stop took %s, want under 2 s: SIGTERM was not handled", stopped)
+	}
+	if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
+	}
 }

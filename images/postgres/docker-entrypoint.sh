@@ -33,6 +33,14 @@ if [ "${1:-}" != postgres ]; then
 	exec "$@"
 fi
 
+# Read the *_FILE variables first, as root where the container starts as root, as the
+# official entrypoint does: a secret file need not be readable by postgres. They are
+# exported, so the server's environment has them after the switch of user below.
+file_env POSTGRES_PASSWORD
+file_env POSTGRES_USER postgres
+file_env POSTGRES_DB "$POSTGRES_USER"
+file_env POSTGRES_INITDB_ARGS
+
 if [ "$(id -u)" = 0 ]; then
 	# Root only prepares the directories, then the server runs as postgres.
 	mkdir -p "$PGDATA"
@@ -42,10 +50,6 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-	file_env POSTGRES_PASSWORD
-	file_env POSTGRES_USER postgres
-	file_env POSTGRES_DB "$POSTGRES_USER"
-	file_env POSTGRES_INITDB_ARGS
 	auth=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}
 	if [ -z "$POSTGRES_PASSWORD" ] && [ "$auth" != trust ]; then
 		die "the database is uninitialized and no superuser password is set.
