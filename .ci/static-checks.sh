@@ -34,6 +34,9 @@ for dir in $(go list -m -f '{{.Dir}}') "$PWD/tools/dockerlint"; do
 	echo "  ok $name"
 done
 
+phase "each stage is the previous one plus its lesson (tools/stages check)"
+go run ./tools/stages check
+
 phase "docker compose config -q on every compose file, once per profile"
 # A stage with a .env.template reads its values from .env, which is never committed: check it
 # with the template, each empty value (a secret init-env.sh generates) filled with a stand-in.

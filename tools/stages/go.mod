@@ -1,0 +1,3 @@
+module base-docker-and-compose/tools/stages
+
+go 1.26
