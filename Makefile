@@ -27,7 +27,7 @@ unit: ## unit tests of every module but e2e
 e2e: ## end-to-end tests in real containers (base images made first when an engine answers)
 	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
 	@mkdir -p .cache
-	cd e2e && go test -count=1 -timeout $(E2E_TIMEOUT) -v ./... 2>&1 | tee ../.cache/e2e.log
+	cd e2e && go test -p 1 -count=1 -timeout $(E2E_TIMEOUT) -v ./... 2>&1 | tee ../.cache/e2e.log
 	@.ci/e2e-summary.sh .cache/e2e.log
 
 base-images: ## pull the course's base images, or bake faithful stand-ins offline
