@@ -2,7 +2,8 @@
 # Make sure a current Docker engine answers on this machine.
 #
 # Our machines ship only a docker *client*. When `docker info` already answers with an engine
-# >= 25, Compose v2 >= 2.22 and buildx, this script changes nothing. Otherwise it installs
+# >= 25, Compose v2 >= 2.24 and buildx, this script changes nothing. (2.24: the e2e tests'
+# override files use !reset and !override.) Otherwise it installs
 # Debian trixie's dockerd, containerd, compose and buildx next to bookworm's runc (trixie's
 # runc needs a newer glibc), starts the daemon in the background and waits for it.
 # It never edits the machine's apt sources: trixie is read through a private list.
@@ -25,7 +26,7 @@ engine_ok() {
 	server=$(docker info --format '{{.ServerVersion}}' 2>/dev/null) || return 1
 	compose=$(docker compose version --short 2>/dev/null) || return 1
 	docker buildx version >/dev/null 2>&1 || return 1
-	version_ge "${server}" 25 && version_ge "${compose#v}" 2.22
+	version_ge "${server}" 25 && version_ge "${compose#v}" 2.24
 }
 
 print_versions() {
@@ -96,7 +97,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 if ! engine_ok; then
-	say "the engine answers but is not current enough (need engine >= 25, compose >= 2.22, buildx)"
+	say "the engine answers but is not current enough (need engine >= 25, compose >= 2.24, buildx)"
 	exit 1
 fi
 print_versions
