@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // jsonUnmarshal is json.Unmarshal with the body in the error, for Eventually's messages.
@@ -19,3 +20,14 @@ func errorf(format string, args ...any) error { return fmt.Errorf(format, args..
 
 // sortStrings sorts in place.
 func sortStrings(s []string) { slices.Sort(s) }
+
+// grepLines keeps the lines of text that contain pattern, as grep does.
+func grepLines(text, pattern string) string {
+	var kept []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.Contains(line, pattern) {
+			kept = append(kept, line)
+		}
+	}
+	return strings.Join(kept, "\n")
+}

@@ -69,6 +69,12 @@ func TestStage01RunLocal(t *testing.T) {
 		t.Errorf("the API serves %d workers, want the %d seeded", len(workers), len(worker.Dummies()))
 	}
 	bench.GetJSON(t, base+"/readyz", 200, &map[string]string{})
+	for _, c := range []struct{ name, path string }{
+		{"curl-worker", "/api/v1/workers/1"}, {"curl-missing", "/api/v1/workers/999"}, {"curl-bad-id", "/api/v1/workers/abc"},
+	} {
+		_, body := bench.Get(t, base+c.path)
+		capture(t, "01-starting-point", c.name, "", "curl -s 127.0.0.1:8080"+c.path, string(body)+"\n")
+	}
 
 	// The manage commands against the same PostgreSQL: seeding again adds nothing.
 	seed := exec.Command(filepath.Join(stage, "bin", "app"), "seed_db")

@@ -30,6 +30,9 @@ func TestStage02RunDockered(t *testing.T) {
 		if r.Err != nil {
 			t.Fatalf("run %d of run-dockered.sh: %v\n%s", run, r.Err, r.Output())
 		}
+		if run == 1 {
+			capture(t, "02-dockerizing", "run-dockered", name, "./run-dockered.sh", r.Stdout)
+		}
 		for _, phase := range []string{"1/4", "2/4", "3/4", "4/4", "seeded 5 new workers"} {
 			if !strings.Contains(r.Stdout, phase) {
 				t.Errorf("run %d did not print %q:\n%s", run, phase, r.Stdout)

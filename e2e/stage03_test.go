@@ -15,7 +15,11 @@ func TestStage03Compose(t *testing.T) {
 	p := stageProject(t, "03-compose")
 	p.Up()
 
+	capture(t, "03-compose", "ps", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
+
 	// Before create_db the API says what to run, as JSON, not a bare 500.
+	_, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	capture(t, "03-compose", "before-create-db", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
 	var failure map[string]string
 	bench.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
 	if !strings.Contains(failure["error"], "create_db") {
@@ -23,9 +27,11 @@ func TestStage03Compose(t *testing.T) {
 	}
 
 	for _, cmd := range []string{"create_db", "seed_db"} {
-		if r := p.Exec("app", "app", cmd); r.Err != nil {
+		r := p.Exec("app", "app", cmd)
+		if r.Err != nil {
 			t.Fatalf("exec app %s: %v\n%s", cmd, r.Err, r.Output())
 		}
+		capture(t, "03-compose", cmd, "", "docker compose exec app app "+cmd, r.Stdout)
 	}
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Fatalf("after create_db and seed_db: %d workers, want %d", n, len(worker.Dummies()))
@@ -54,6 +60,16 @@ func TestStage03Compose(t *testing.T) {
 	if user := p.Exec("app", "id", "-u"); strings.TrimSpace(user.Stdout) == "0" {
 		t.Errorf("the app runs as root")
 	}
+
+	// With the database gone (stopped, or not ready yet when only depends_on orders the
+	// start), the app answers 503 with a JSON error, and serves again once it is back.
+	p.MustCompose("stop", "db")
+	status, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	if status != 503 {
+		t.Errorf("with the database stopped: %d %s, want 503", status, body)
+	}
+	capture(t, "troubleshooting", "database-not-ready", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
+	p.Up()
 
 	// down -v removes the data: a new up starts with no tables.
 	p.MustCompose("down", "-v")

@@ -15,9 +15,13 @@ import (
 func TestStage04Entrypoint(t *testing.T) {
 	p := stageProject(t, "04-entrypoint")
 	p.Up()
+	capture(t, "04-entrypoint", "entrypoint-logs", p.Name, "docker compose logs --no-log-prefix app | grep entrypoint:",
+		grepLines(p.MustCompose("logs", "--no-log-prefix", "app"), "entrypoint:"))
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Fatalf("after up: %d workers, want the %d seeded by the entrypoint", n, len(worker.Dummies()))
 	}
+	_, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
 
 	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
 	// every table at each start; this one only creates what is missing.
@@ -70,6 +74,8 @@ func TestStage04Entrypoint(t *testing.T) {
 	if r.Err == nil {
 		t.Fatalf("the entrypoint succeeded with no database:\n%s", r.Output())
 	}
+	capture(t, "04-entrypoint", "wait-timeout", p.Name, "docker compose run --rm --no-deps -e SQL_HOST=nowhere -e WAIT_TIMEOUT=2 app",
+		grepLines(r.Output(), "entrypoint:"))
 	if !strings.Contains(r.Output(), "nowhere:5432 did not accept connections within 2s") {
 		t.Errorf("the timeout's message does not say what failed:\n%s", r.Output())
 	}

@@ -39,9 +39,11 @@ func TestStage05InitEnv(t *testing.T) {
 		return bench.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}.Run()
 	}
 
-	if r := initEnv(); r.Err != nil {
+	r := initEnv()
+	if r.Err != nil {
 		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
 	}
+	capture(t, "05-env-vars", "init-env", "", "./init-env.sh", r.Output())
 	first, _ := os.ReadFile(env)
 	password := envValue(t, env, "POSTGRES_PASSWORD")
 	if !strongPassword.MatchString(password) || !strings.ContainsAny(password, "0123456789") ||
@@ -52,7 +54,8 @@ func TestStage05InitEnv(t *testing.T) {
 		t.Errorf(".env has mode %v, want 0600", info.Mode().Perm())
 	}
 
-	r := initEnv()
+	r = initEnv()
+	capture(t, "05-env-vars", "init-env-again", "", "./init-env.sh", r.Output())
 	if r.Err == nil || !strings.Contains(r.Output(), "exists already") || !strings.Contains(r.Output(), "--force") {
 		t.Errorf("a second init-env.sh: %v\n%s\nwant a refusal that names --force", r.Err, r.Output())
 	}
@@ -82,6 +85,7 @@ func TestStage05EnvVars(t *testing.T) {
 	p := stageProjectIn(t, dir)
 
 	r := p.Compose("up", "-d", "--wait")
+	capture(t, "05-env-vars", "up-without-env", p.Name, "docker compose up --wait", r.Stderr)
 	if r.Err == nil || !strings.Contains(r.Output(), "POSTGRES_") || !strings.Contains(r.Output(), "run ./init-env.sh to create .env") {
 		t.Fatalf("up without .env: %v\n%s\nwant a failure that says to run ./init-env.sh", r.Err, r.Output())
 	}

@@ -59,6 +59,7 @@ func TestStage06ProfilesSelectServices(t *testing.T) {
 func TestStage06Dev(t *testing.T) {
 	p, dir, _ := stage06(t)
 	p.Up()
+	capture(t, "06-profiles", "ps-dev", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
 	if n := len(listWorkersOf(t, p, "app-dev")); n != len(worker.Dummies()) {
 		t.Fatalf("dev: %d workers, want %d", n, len(worker.Dummies()))
 	}
@@ -112,6 +113,7 @@ func TestStage06Dev(t *testing.T) {
 func TestStage06Prod(t *testing.T) {
 	p, _, password := stage06(t, "prod")
 	p.Up()
+	capture(t, "06-profiles", "ps-prod", p.Name, "docker compose --profile prod ps --format '"+psFormat+"'", p.MustCompose("ps", "--format", psFormat))
 	if services := p.MustCompose("ps", "--services"); strings.Contains(services, "app-dev") {
 		t.Errorf("--profile prod started the dev app:\n%s", services)
 	}

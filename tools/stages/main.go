@@ -1,9 +1,11 @@
-// Command stages knows the course's stages and checks that they stay consistent:
+// Command stages knows the course's stages and keeps them and their lessons consistent:
 //
-//	go run ./tools/stages check
-//
-// fails when two consecutive stages differ in a file the later one does not declare as
-// part of its lesson (go.mod's module line aside).
+//	go run ./tools/stages check   fail when two consecutive stages differ in a file the later
+//	                              one does not declare (go.mod's module line aside), or when a
+//	                              stage README's generated sections are stale
+//	go run ./tools/stages docs    rewrite the generated sections of the stage READMEs: the
+//	                              file list, the diff against the previous stage, and the
+//	                              output the e2e tests captured
 package main
 
 import (
@@ -24,19 +26,40 @@ func main() {
 }
 
 func run(args []string, stdout io.Writer) error {
-	if len(args) != 1 || args[0] != "check" {
-		return errors.New("usage: stages check")
+	if len(args) != 1 || (args[0] != "check" && args[0] != "docs") {
+		return errors.New("usage: stages check|docs")
 	}
-	root, err := gitOutput(".", "rev-parse", "--show-toplevel")
+	top, err := gitOutput(".", "rev-parse", "--show-toplevel")
 	if err != nil {
 		return err
 	}
-	problems, err := check(strings.TrimSpace(root), stages, gitFiles)
+	root := strings.TrimSpace(top)
+	want, err := docs(root, stages, gitFiles)
+	if err != nil {
+		return err
+	}
+	if args[0] == "docs" {
+		written, err := writeDocs(root, want)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rewrote %d stage READMEs %s\n", len(written), describe(written))
+		return nil
+	}
+
+	problems, err := check(root, stages, gitFiles)
 	if err != nil {
 		return err
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%d stage differences that no stage declares:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	stale, err := staleDocs(root, want)
+	if err != nil {
+		return err
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("stale generated sections in %s: run `make docs`", describe(stale))
 	}
 	for i, s := range stages {
 		if i == 0 {

@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The stage READMEs show what a learner's commands print, as captured here by the tests,
+// not typed by hand. A capture is normalised (the test's project name becomes the one a
+// learner's project has, ephemeral ports become the stage's ports, times become fixed) and
+// compared with docs/captured/<stage>/<name>.txt: a difference fails the test, because the
+// docs no longer say what the code does. `make docs` (UPDATE_CAPTURES=1) rewrites them.
+
+var normalisers = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	// Terminal control sequences (compose clears its progress lines).
+	{regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`), ""},
+	// Compose names the first missing variable it meets, which varies from run to run.
+	{regexp.MustCompile(`error while interpolating services\.\S+: required variable \S+ is missing a value`),
+		"error while interpolating services.db.environment.POSTGRES_USER: required variable POSTGRES_USER is missing a value"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), "2026-01-01T00:00:00Z"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+->8080/tcp`), "127.0.0.1:8080->8080/tcp"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+/api`), "127.0.0.1:8080/api"},
+	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://127.0.0.1:8080"},
+	{regexp.MustCompile(`[A-Za-z0-9]{32}`), "<32 random letters and digits>"},
+}
+
+// capture records what a learner's command printed, for the stage README's expected output.
+// project, when set, is replaced by the name a learner's copy of the project has.
+func capture(t *testing.T, stage, name, project, command, output string) {
+	t.Helper()
+	text := "$ " + command + "\n" + strings.TrimRight(output, "\n") + "\n"
+	if project != "" {
+		text = strings.ReplaceAll(text, project, learnerProject(stage))
+	}
+	for _, n := range normalisers {
+		text = n.re.ReplaceAllString(text, n.with)
+	}
+	file := filepath.Join("..", "docs", "captured", stage, name+".txt")
+	if os.Getenv("UPDATE_CAPTURES") == "1" {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Errorf("%s: %v; run `make docs` to capture it", file, err)
+		return
+	}
+	if string(want) != text {
+		t.Errorf("%s is stale: the command now prints something else (run `make docs`):\n--- in the docs\n%s--- now\n%s", file, want, text)
+	}
+}
+
+// learnerProject is the name Compose gives a learner's project: that of its folder, unless
+// the stage's compose file says otherwise.
+func learnerProject(stage string) string {
+	switch stage {
+	case "02-dockerizing":
+		return "workers-02" // run-dockered.sh's NAME
+	case "troubleshooting":
+		return "workers-app"
+	}
+	return stage
+}
+
+// psFormat is the `docker compose ps` the READMEs show: a line a service, with what does not
+// change from run to run.
+const psFormat = `{{.Service}}: {{.State}}, {{.Health}}, {{.Ports}}`
+
+func psCommand() string { return fmt.Sprintf("docker compose ps --format '%s'", psFormat) }
+
+// regexpEndpoint shortens Docker's endpoint ids in an error message.
+var regexpEndpoint = regexp.MustCompile(`endpoint \S+ \([0-9a-f]+\)`)
+
+// regexpHostPort and regexpLogTime normalise what an app run on the host prints.
+var (
+	regexpHostPort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	regexpLogTime  = regexp.MustCompile(`time=\S+`)
+)

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Generated sections of a stage README sit between markers:
+//
+//	<!-- stages:files -->        the stage's files, each marked new or changed
+//	<!-- stages:diff -->         the unified diff against the previous stage
+//	<!-- stages:capture NAME --> a command's output captured by the e2e tests
+//	                             (docs/captured/<stage>/NAME.txt)
+//
+// each closed by <!-- /stages -->. What is between them is rewritten; the rest is prose.
+var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9-]*) -->\n).*?(<!-- /stages -->)`)
+
+// capturedDir holds the captured outputs, one folder per stage, relative to the root.
+const capturedDir = "docs/captured"
+
+// pages are the course's other pages with captured output: path, and the folder of
+// docs/captured their captures are in.
+var pages = map[string]string{"docs/troubleshooting.md": "troubleshooting"}
+
+// docs returns each stage README, and each page, as it should be, keyed by path relative
+// to root, with every generated section filled in.
+func docs(root string, course []stage, list listFiles) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for i, s := range course {
+		var prev *stage
+		if i > 0 {
+			prev = &course[i-1]
+		}
+		path := filepath.Join(s.Dir, "README.md")
+		text, err := fill(root, path, s, prev, list)
+		if err != nil {
+			return nil, err
+		}
+		out[path] = text
+	}
+	for path, captures := range pages {
+		if _, err := os.Stat(filepath.Join(root, path)); errors.Is(err, os.ErrNotExist) {
+			continue // a course without this page (the tests' trees)
+		}
+		text, err := fill(root, path, stage{Dir: captures}, nil, list)
+		if err != nil {
+			return nil, err
+		}
+		out[path] = text
+	}
+	return out, nil
+}
+
+// fill fills the generated sections of the file at path for stage s.
+func fill(root, path string, s stage, prev *stage, list listFiles) ([]byte, error) {
+	text, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		return nil, err
+	}
+	var fillErr error
+	filled := section.ReplaceAllFunc(text, func(m []byte) []byte {
+		parts := section.FindSubmatch(m)
+		body, err := generate(root, s, prev, string(parts[2]), string(parts[3]), list)
+		if err != nil && fillErr == nil {
+			fillErr = fmt.Errorf("%s: %w", path, err)
+		}
+		return slices.Concat(parts[1], body, parts[4])
+	})
+	return filled, fillErr
+}
+
+// generate makes the body of one section.
+func generate(root string, s stage, prev *stage, kind, name string, list listFiles) ([]byte, error) {
+	switch kind {
+	case "files":
+		return fileList(root, s, prev, list)
+	case "diff":
+		if prev == nil {
+			return nil, errors.New("the first stage has no previous stage to diff against")
+		}
+		return stageDiff(root, *prev, s, list)
+	default: // capture
+		data, err := os.ReadFile(filepath.Join(root, capturedDir, s.Dir, name+".txt"))
+		if err != nil {
+			return nil, fmt.Errorf("capture %q: %w (the e2e tests write it: make docs)", name, err)
+		}
+		return fmt.Appendf(nil, "```console\n%s```\n", data), nil
+	}
+}
+
+// fileList is a list of the stage's files, with what the lesson did to each.
+func fileList(root string, s stage, prev *stage, list listFiles) ([]byte, error) {
+	files, err := list(filepath.Join(root, s.Dir))
+	if err != nil {
+		return nil, err
+	}
+	var prevFiles []string
+	if prev != nil {
+		if prevFiles, err = list(filepath.Join(root, prev.Dir)); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(files)
+	var b bytes.Buffer
+	b.WriteString("```\n" + s.Dir + "/\n")
+	for _, f := range files {
+		note := ""
+		switch {
+		case prev == nil:
+		case !slices.Contains(prevFiles, f):
+			note = "  (new)"
+		case slices.Contains(s.Changes, f) && f != "README.md":
+			if same, _ := sameFile(filepath.Join(root, prev.Dir, f), filepath.Join(root, s.Dir, f)); !same {
+				note = "  (changed)"
+			}
+		}
+		fmt.Fprintf(&b, "  %s%s\n", f, note)
+	}
+	if prev != nil {
+		for _, f := range prevFiles {
+			if !slices.Contains(files, f) {
+				fmt.Fprintf(&b, "  %s  (removed)\n", f)
+			}
+		}
+	}
+	b.WriteString("```\n")
+	return b.Bytes(), nil
+}
+
+// stageDiff is `diff -u` of every file but README.md between two stages, in a diff block.
+func stageDiff(root string, prev, next stage, list listFiles) ([]byte, error) {
+	prevFiles, err := list(filepath.Join(root, prev.Dir))
+	if err != nil {
+		return nil, err
+	}
+	nextFiles, err := list(filepath.Join(root, next.Dir))
+	if err != nil {
+		return nil, err
+	}
+	all := append(slices.Clone(prevFiles), nextFiles...)
+	sort.Strings(all)
+	var b bytes.Buffer
+	b.WriteString("```diff\n")
+	for _, f := range slices.Compact(all) {
+		if f == "README.md" {
+			continue
+		}
+		a, z := filepath.Join(root, prev.Dir, f), filepath.Join(root, next.Dir, f)
+		aLabel, zLabel := prev.Dir+"/"+f, next.Dir+"/"+f
+		if !slices.Contains(prevFiles, f) {
+			a, aLabel = os.DevNull, os.DevNull
+		}
+		if !slices.Contains(nextFiles, f) {
+			z, zLabel = os.DevNull, os.DevNull
+		}
+		cmd := exec.Command("diff", "-u", "--label", aLabel, "--label", zLabel, a, z)
+		out, err := cmd.Output()
+		var exit *exec.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) { // 1: the files differ
+			return nil, fmt.Errorf("diff %s: %w", f, err)
+		}
+		b.Write(out)
+	}
+	b.WriteString("```\n")
+	return b.Bytes(), nil
+}
+
+// staleDocs returns the READMEs whose generated sections are not what docs makes.
+func staleDocs(root string, want map[string][]byte) ([]string, error) {
+	var stale []string
+	for path, text := range want {
+		have, err := os.ReadFile(filepath.Join(root, path))
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(have, text) {
+			stale = append(stale, path)
+		}
+	}
+	sort.Strings(stale)
+	return stale, nil
+}
+
+// writeDocs writes the READMEs that changed and returns their paths.
+func writeDocs(root string, want map[string][]byte) ([]string, error) {
+	stale, err := staleDocs(root, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range stale {
+		if err := os.WriteFile(filepath.Join(root, path), want[path], 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return stale, nil
+}
+
+// describe is for messages: "a, b and c".
+func describe(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDocs(t *testing.T) {
+	course := []stage{{Dir: "a"}, {Dir: "b", Changes: []string{"README.md", "Dockerfile", "main.go"}}}
+	root := tree(t, map[string]string{
+		"a/README.md":            "# A\n",
+		"a/main.go":              "package main\n\nfunc main() {}\n",
+		"b/README.md":            "# B\n\n<!-- stages:files -->\nold\n<!-- /stages -->\n\nprose\n\n<!-- stages:diff -->\n<!-- /stages -->\n\n<!-- stages:capture up -->\n<!-- /stages -->\n",
+		"b/main.go":              "package main\n\nfunc main() { println() }\n",
+		"b/Dockerfile":           "FROM scratch\n",
+		"docs/captured/b/up.txt": "$ docker compose up\nready\n",
+	})
+	want, err := docs(root, course, walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(want["b/README.md"])
+	for _, part := range []string{
+		"<!-- stages:files -->\n```\nb/\n  Dockerfile  (new)\n  README.md\n  main.go  (changed)\n```\n<!-- /stages -->",
+		"\nprose\n",
+		"--- /dev/null\n+++ b/Dockerfile\n@@ -0,0 +1 @@\n+FROM scratch\n",
+		"--- a/main.go\n+++ b/main.go\n",
+		"-func main() {}\n+func main() { println() }\n",
+		"<!-- stages:capture up -->\n```console\n$ docker compose up\nready\n```\n<!-- /stages -->",
+	} {
+		if !strings.Contains(got, part) {
+			t.Errorf("the generated README lacks\n%s\n--- it is:\n%s", part, got)
+		}
+	}
+	if strings.Contains(got, "README.md\n+++") {
+		t.Errorf("the diff includes README.md:\n%s", got)
+	}
+
+	stale, err := staleDocs(root, want)
+	if err != nil || len(stale) != 1 || stale[0] != "b/README.md" {
+		t.Errorf("staleDocs before writing = %v, %v; want b/README.md", stale, err)
+	}
+	if _, err := writeDocs(root, want); err != nil {
+		t.Fatal(err)
+	}
+	if stale, err := staleDocs(root, want); err != nil || len(stale) != 0 {
+		t.Errorf("staleDocs after writing = %v, %v; want none", stale, err)
+	}
+	// Writing is idempotent: generating again from the written READMEs changes nothing.
+	again, err := docs(root, course, walk)
+	if err != nil || string(again["b/README.md"]) != got {
+		t.Errorf("a second docs run differs (%v)", err)
+	}
+}
+
+func TestDocsMissingCapture(t *testing.T) {
+	course := []stage{{Dir: "a"}}
+	root := tree(t, map[string]string{"a/README.md": "<!-- stages:capture ps -->\n<!-- /stages -->\n"})
+	if _, err := docs(root, course, walk); err == nil || !strings.Contains(err.Error(), "make docs") {
+		t.Errorf("a missing capture: %v, want an error that says to run make docs", err)
+	}
+}
