@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 
 // newTestStore opens an in-memory database: with setup "seeded" it has the dummy workers,
 // "empty" the tables and no rows, "none" no tables at all.
-func newTestStore(t *testing.T, setup string) *database.Store {
+func newTestStore(t testing.TB, setup string) *database.Store {
 	t.Helper()
 	store, err := database.Open("sqlite://")
 	if err != nil {
@@ -70,6 +71,7 @@ func TestRoutes(t *testing.T) {
 		{"id negative", "seeded", "GET", "/api/v1/workers/-1", 400, `positive integer`},
 		{"id too large", "seeded", "GET", "/api/v1/workers/99999999999999999999", 400, `positive integer`},
 		{"unknown route", "seeded", "GET", "/api/v2/workers", 404, `{"error":"no route /api/v2/workers"}`},
+		{"trailing slash", "seeded", "GET", "/api/v1/workers/", 404, `{"error":"no route /api/v1/workers/"}`},
 		{"wrong method", "seeded", "POST", "/api/v1/workers", 405, `"error":"method POST not allowed`},
 	}
 	for _, tt := range tests {
@@ -111,4 +113,30 @@ func TestListReturnsEveryWorkerInOrder(t *testing.T) {
 			t.Errorf("worker %d = %+v, want id %d and %+v", i, w, i+1, want[i])
 		}
 	}
+}
+
+// FuzzGetWorker sends arbitrary ids to /api/v1/workers/:id. Whatever the id, the answer is
+// JSON with 200 (an id of a seeded worker), 404 (a positive integer with no worker) or 400.
+// `go test` runs the seeds; `go test -fuzz=FuzzGetWorker` explores further.
+func FuzzGetWorker(f *testing.F) {
+	for _, seed := range []string{"1", "5", "6", "0", "-1", "abc", "1.5", "0x10", "99999999999999999999", "+3", " 1", "１", "%00", ""} {
+		f.Add(seed)
+	}
+	h := newServer(slog.New(slog.DiscardHandler), newTestStore(f, "seeded"))
+	f.Fuzz(func(t *testing.T, id string) {
+		req, err := http.NewRequest(http.MethodGet, "/api/v1/workers/"+url.PathEscape(id), nil)
+		if err != nil {
+			t.Skip("not a request a client can send")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Errorf("GET /api/v1/workers/%s: status %d", url.PathEscape(id), rec.Code)
+		}
+		if !json.Valid(rec.Body.Bytes()) || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("GET /api/v1/workers/%s: not a JSON answer: %q", url.PathEscape(id), rec.Body.String())
+		}
+	})
 }

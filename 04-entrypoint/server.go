@@ -14,6 +14,8 @@ import (
 func newServer(log *slog.Logger, store *database.Store) http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// An API answers JSON: /api/v1/workers/ is a JSON 404, not gin's HTML redirect.
+	r.RedirectTrailingSlash = false
 	r.Use(logRequests(log), recoverJSON(log), renderErrors(log))
 	addRoutes(r, store)
 	return r
