@@ -13,7 +13,7 @@ func addRoutes(r *gin.Engine, store *database.Store) {
 	r.GET("/healthz", handleHealthz())
 	r.GET("/readyz", handleReadyz(store))
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", withTimeout(dbTimeout))
 	v1.GET("/workers", handleListWorkers(store))
 	v1.GET("/workers/:id", handleGetWorker(store))
 

@@ -1,6 +1,7 @@
 package database
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -31,11 +32,12 @@ func Unavailable(err error) error {
 
 // isUnreachable reports whether err says that the database could not be reached or dropped
 // the connection, on any engine: a refused or timed-out dial, a connection the pool found
-// dead, or one the server closed mid-reply.
+// dead, one the server closed mid-reply, or no answer before the caller's deadline.
 func isUnreachable(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
 
 // wrap names the operation that failed, and marks a missing table as ErrNoSchema and a database

@@ -1,9 +1,11 @@
 package database_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/shared/database"
 )
@@ -30,5 +32,16 @@ func TestUnreachableDatabaseIsErrUnavailable(t *testing.T) {
 				t.Errorf("Seed: %v, want ErrUnavailable", err)
 			}
 		})
+	}
+}
+
+// A database that does not answer before the caller's deadline is unavailable too: the
+// HTTP layer gives each request a deadline, so that a vanished database is a quick 503.
+func TestDeadlineIsErrUnavailable(t *testing.T) {
+	s := open(t, "sqlite://")
+	ctx, cancel := context.WithTimeout(t.Context(), -time.Second)
+	defer cancel()
+	if _, err := s.ListWorkers(ctx); !errors.Is(err, database.ErrUnavailable) {
+		t.Errorf("ListWorkers after the deadline: %v, want ErrUnavailable", err)
 	}
 }

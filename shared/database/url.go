@@ -31,7 +31,7 @@ type Source struct {
 //	sqlite:////var/lib/app.db  /var/lib/app.db, an absolute path
 //
 // postgres:// and postgresql:// URLs go to lib/pq as they are, query parameters (sslmode, …)
-// included. Anything else is an error that names DATABASE_URL, shows the value with its
+// included, with a connect_timeout added when they have none. Anything else is an error that names DATABASE_URL, shows the value with its
 // password masked, and lists the accepted forms.
 func ParseURL(raw string) (Source, error) {
 	u, ok := parse(raw)
@@ -43,7 +43,7 @@ func ParseURL(raw string) (Source, error) {
 	}
 	switch u.Scheme {
 	case "postgres", "postgresql":
-		return Source{Driver: driverPostgres, DSN: raw}, nil
+		return Source{Driver: driverPostgres, DSN: withConnectTimeout(u)}, nil
 	case "sqlite":
 		return parseSQLite(raw, u)
 	default:
@@ -116,4 +116,21 @@ func Redact(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+// defaultConnectTimeout bounds a PostgreSQL connection attempt, handshake included, in
+// seconds. Without connect_timeout lib/pq waits as long as the server does: a server that
+// accepts a connection while it is still starting could hold it for good.
+const defaultConnectTimeout = "3"
+
+// withConnectTimeout returns the URL with connect_timeout set, unless it sets one itself.
+func withConnectTimeout(u *url.URL) string {
+	q := u.Query()
+	if q.Has("connect_timeout") {
+		return u.String()
+	}
+	q.Set("connect_timeout", defaultConnectTimeout)
+	withTimeout := *u
+	withTimeout.RawQuery = q.Encode()
+	return withTimeout.String()
 }

@@ -19,8 +19,9 @@ func TestParseURL(t *testing.T) {
 		{"sqlite:///workers.db", database.Source{Driver: "sqlite3", DSN: "workers.db?_busy_timeout=5000&_foreign_keys=on"}},
 		{"sqlite:///data/workers.db", database.Source{Driver: "sqlite3", DSN: "data/workers.db?_busy_timeout=5000&_foreign_keys=on"}},
 		{"sqlite:////var/lib/app/workers.db", database.Source{Driver: "sqlite3", DSN: "/var/lib/app/workers.db?_busy_timeout=5000&_foreign_keys=on"}},
-		{"postgres://app:secret@db:5432/app?sslmode=disable", database.Source{Driver: "postgres", DSN: "postgres://app:secret@db:5432/app?sslmode=disable"}},
-		{"postgresql://app@localhost/app", database.Source{Driver: "postgres", DSN: "postgresql://app@localhost/app"}},
+		{"postgres://app:secret@db:5432/app?sslmode=disable", database.Source{Driver: "postgres", DSN: "postgres://app:secret@db:5432/app?connect_timeout=3&sslmode=disable"}},
+		{"postgresql://app@localhost/app", database.Source{Driver: "postgres", DSN: "postgresql://app@localhost/app?connect_timeout=3"}},
+		{"postgres://app@db/app?connect_timeout=10", database.Source{Driver: "postgres", DSN: "postgres://app@db/app?connect_timeout=10"}},
 	}
 	for _, tt := range tests {
 		got, err := database.ParseURL(tt.raw)
