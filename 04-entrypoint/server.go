@@ -21,12 +21,18 @@ func newServer(log *slog.Logger, store *database.Store) http.Handler {
 	return r
 }
 
-// logRequests writes one structured log line per request.
+// logRequests writes one structured log line per request. Probes (/healthz, /readyz) come
+// every few seconds from Docker's HEALTHCHECK and from orchestrators: they are logged at
+// debug level, so that they do not drown the requests of clients.
 func logRequests(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		level := slog.LevelInfo
+		if path := c.Request.URL.Path; path == "/healthz" || path == "/readyz" {
+			level = slog.LevelDebug
+		}
+		log.LogAttrs(c.Request.Context(), level, "request",
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", c.Writer.Status()),
