@@ -1,6 +1,9 @@
 package bench
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 func TestLoopbackAddr(t *testing.T) {
 	tests := []struct {
@@ -32,6 +35,17 @@ func TestOwnerOfProject(t *testing.T) {
 	for name, want := range tests {
 		if got := ownerOfProject(name); got != want {
 			t.Errorf("ownerOfProject(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
+func TestAlive(t *testing.T) {
+	if !alive(os.Getpid()) {
+		t.Error("this process is not alive")
+	}
+	for _, pid := range []int{0, -1} {
+		if alive(pid) {
+			t.Errorf("alive(%d) = true; a leftover labelled with it would never be swept", pid)
 		}
 	}
 }

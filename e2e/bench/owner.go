@@ -24,6 +24,9 @@ func ownerLabel() string { return fmt.Sprintf("%s=%d", OwnerLabel, os.Getpid()) 
 
 // alive reports whether a process with this pid still runs on this machine.
 func alive(pid int) bool {
+	if pid <= 0 {
+		return false // no process; kill(0) would ask about our own process group
+	}
 	if pid == os.Getpid() {
 		return true
 	}
