@@ -162,21 +162,14 @@ func TestFaultsProd(t *testing.T) {
 	})
 
 	t.Run("SIGKILL of the app, then of the database: no committed row lost", func(t *testing.T) {
-		psql := func(sql string) string {
-			r := p.Exec("db", "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
-			if r.Err != nil {
-				t.Fatalf("psql %q: %v\n%s", sql, r.Err, r.Output())
-			}
-			return strings.TrimSpace(r.Stdout)
-		}
-		psql("INSERT INTO workers (name, email, role) VALUES ('Committed Row', 'committed@example.com', 'tester')")
+		psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Committed Row', 'committed@example.com', 'tester')")
 		want := strconv.Itoa(len(worker.Dummies()) + 1)
 
 		bench.MustDocker(t, "kill", "-s", "KILL", p.MustCompose("ps", "-q", "app-prod"))
 		p.Up("--force-recreate", "app-prod")
 		bench.MustDocker(t, "kill", "-s", "KILL", p.MustCompose("ps", "-q", "db"))
 		p.Up("--force-recreate")
-		if got := psql("SELECT count(*) FROM workers"); got != want {
+		if got := psql(t, p, "SELECT count(*) FROM workers"); got != want {
 			t.Errorf("after killing both: %s rows, want %s", got, want)
 		}
 		if n := len(listWorkersOf(t, p, "app-prod")); strconv.Itoa(n) != want {

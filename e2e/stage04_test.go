@@ -25,14 +25,7 @@ func TestStage04Entrypoint(t *testing.T) {
 
 	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
 	// every table at each start; this one only creates what is missing.
-	psql := func(sql string) string {
-		r := p.Exec("db", "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
-		if r.Err != nil {
-			t.Fatalf("psql %q: %v\n%s", sql, r.Err, r.Output())
-		}
-		return strings.TrimSpace(r.Stdout)
-	}
-	psql("INSERT INTO workers (name, email, role) VALUES ('Added By Hand', 'by.hand@example.com', 'tester')")
+	psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Added By Hand', 'by.hand@example.com', 'tester')")
 	p.MustCompose("restart", "app")
 	p.Up()
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+1 {

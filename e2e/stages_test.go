@@ -152,3 +152,14 @@ func assertStopsOnSIGTERM(t *testing.T, id string) {
 		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
 	}
 }
+
+// psql runs SQL in the project's db service as the stages' database user, and returns what
+// it printed, unaligned and without headers.
+func psql(t *testing.T, p *bench.Project, sql string) string {
+	t.Helper()
+	r := p.Exec("db", "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
+	if r.Err != nil {
+		t.Fatalf("psql %q: %v\n%s", sql, r.Err, r.Output())
+	}
+	return strings.TrimSpace(r.Stdout)
+}

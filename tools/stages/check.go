@@ -24,17 +24,11 @@ func check(root string, course []stage, list listFiles) ([]string, error) {
 	var problems []string
 	for i := 1; i < len(course); i++ {
 		prev, next := course[i-1], course[i]
-		prevFiles, err := list(filepath.Join(root, prev.Dir))
+		prevFiles, nextFiles, all, err := pairFiles(root, prev, next, list)
 		if err != nil {
 			return nil, err
 		}
-		nextFiles, err := list(filepath.Join(root, next.Dir))
-		if err != nil {
-			return nil, err
-		}
-		all := append(slices.Clone(prevFiles), nextFiles...)
-		sort.Strings(all)
-		for _, file := range slices.Compact(all) {
+		for _, file := range all {
 			if slices.Contains(next.Changes, file) {
 				continue
 			}
@@ -57,6 +51,19 @@ func check(root string, course []stage, list listFiles) ([]string, error) {
 		}
 	}
 	return problems, nil
+}
+
+// pairFiles lists the files of two stages, and all of them, both together, sorted once each.
+func pairFiles(root string, prev, next stage, list listFiles) (prevFiles, nextFiles, all []string, err error) {
+	if prevFiles, err = list(filepath.Join(root, prev.Dir)); err != nil {
+		return nil, nil, nil, err
+	}
+	if nextFiles, err = list(filepath.Join(root, next.Dir)); err != nil {
+		return nil, nil, nil, err
+	}
+	all = append(slices.Clone(prevFiles), nextFiles...)
+	sort.Strings(all)
+	return prevFiles, nextFiles, slices.Compact(all), nil
 }
 
 // sameFile reports whether two files are equal; go.mod files may differ in the module line.

@@ -137,19 +137,13 @@ func fileList(root string, s stage, prev *stage, list listFiles) ([]byte, error)
 
 // stageDiff is `diff -u` of every file but README.md between two stages, in a diff block.
 func stageDiff(root string, prev, next stage, list listFiles) ([]byte, error) {
-	prevFiles, err := list(filepath.Join(root, prev.Dir))
+	prevFiles, nextFiles, all, err := pairFiles(root, prev, next, list)
 	if err != nil {
 		return nil, err
 	}
-	nextFiles, err := list(filepath.Join(root, next.Dir))
-	if err != nil {
-		return nil, err
-	}
-	all := append(slices.Clone(prevFiles), nextFiles...)
-	sort.Strings(all)
 	var b bytes.Buffer
 	b.WriteString("```diff\n")
-	for _, f := range slices.Compact(all) {
+	for _, f := range all {
 		if f == "README.md" {
 			continue
 		}
