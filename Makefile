@@ -8,7 +8,7 @@ SHELL := /bin/bash
 UNIT_MODULES = $(filter-out $(CURDIR)/e2e,$(shell go list -m -f '{{.Dir}}')) $(CURDIR)/tools/dockerlint
 E2E_TIMEOUT ?= 40m
 
-.PHONY: help test check unit e2e docs base-images
+.PHONY: help test check unit e2e bench docs base-images
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -29,6 +29,12 @@ e2e: ## end-to-end tests in real containers (base images made first when an engi
 	@mkdir -p .cache
 	cd e2e && go test -p 1 -count=1 -timeout $(E2E_TIMEOUT) -v ./... 2>&1 | tee ../.cache/e2e.log
 	@.ci/e2e-summary.sh .cache/e2e.log
+
+bench: ## measure sizes, build, start, stop and HTTP figures into docs/benchmarks.md (~20 min; not in test)
+	@.ci/install-tools.sh wrk
+	@mkdir -p .cache
+	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
+	cd e2e && go test -tags bench -run '^TestBenchmarks$$' -count=1 -timeout 90m -v . 2>&1 | tee ../.cache/bench.log
 
 docs: ## recapture the output the stage READMEs show (runs e2e), then regenerate their lists and diffs
 	UPDATE_CAPTURES=1 $(MAKE) e2e

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Host tools the test command needs besides Docker and Go: shellcheck for the static
-# checks, debootstrap to bake base images when no registry answers. Safe to run again.
+# checks, debootstrap to bake base images when no registry answers. Extra commands named as
+# arguments are installed too, from Debian packages of the same name (`make bench` asks for wrk).
+# Safe to run again.
 set -eu
 need=""
-command -v shellcheck >/dev/null 2>&1 || need="$need shellcheck"
-command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap"
+for tool in shellcheck debootstrap "$@"; do
+	command -v "$tool" >/dev/null 2>&1 || need="$need $tool"
+done
 if [ -z "$need" ]; then
-	echo "[install-tools] shellcheck and debootstrap are present"
+	echo "[install-tools] present: shellcheck debootstrap $*"
 	exit 0
 fi
 echo "[install-tools] installing:$need"

@@ -33,6 +33,9 @@ for dir in $(go list -m -f '{{.Dir}}') "$PWD/tools/dockerlint"; do
 	(cd "$dir" && GOWORK=off go build -o /dev/null ./... && GOWORK=off go vet ./...) || die "$name does not build alone, or go vet failed"
 	echo "  ok $name"
 done
+# make bench's files build only with the bench tag: vet them too, or they rot unseen.
+(cd e2e && GOWORK=off go vet -tags bench ./...) || die "e2e with -tags bench (make bench) fails go vet"
+echo "  ok e2e -tags bench"
 
 phase "each stage is the previous one plus its lesson (tools/stages check)"
 go run ./tools/stages check

@@ -1,0 +1,110 @@
+package bench
+
+import (
+	"fmt"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Median is the middle value of xs (the mean of the two middle ones for an even count).
+func Median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+// VmRSSMiB reads the resident memory, in MiB, from the text of /proc/PID/status.
+func VmRSSMiB(status string) (float64, error) {
+	for _, line := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			if err != nil {
+				return 0, fmt.Errorf("VmRSS %q: %w", v, err)
+			}
+			return kb / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS line in the process status")
+}
+
+// WrkResult is what one wrk run measured.
+type WrkResult struct {
+	Requests int
+	RPS      float64
+	P50, P99 float64 // milliseconds
+	Errors   int     // non-2xx/3xx answers and socket errors
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(?m)^\s*(\d+) requests in `)
+	wrkRPS      = regexp.MustCompile(`(?m)^Requests/sec:\s+([0-9.]+)`)
+	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	wrkNon2xx   = regexp.MustCompile(`(?m)^\s*Non-2xx or 3xx responses: (\d+)`)
+	wrkSocket   = regexp.MustCompile(`(?m)^\s*Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+// ParseWrk reads the output of `wrk --latency`.
+func ParseWrk(out string) (WrkResult, error) {
+	var r WrkResult
+	m := wrkRequests.FindStringSubmatch(out)
+	rps := wrkRPS.FindStringSubmatch(out)
+	lat := wrkLatency.FindAllStringSubmatch(out, -1)
+	if m == nil || rps == nil || len(lat) != 2 {
+		return r, fmt.Errorf("not the output of wrk --latency:\n%s", out)
+	}
+	r.Requests, _ = strconv.Atoi(m[1])
+	r.RPS, _ = strconv.ParseFloat(rps[1], 64)
+	for _, l := range lat {
+		v, _ := strconv.ParseFloat(l[2], 64)
+		v *= map[string]float64{"us": 0.001, "ms": 1, "s": 1000}[l[3]]
+		if l[1] == "50" {
+			r.P50 = v
+		} else {
+			r.P99 = v
+		}
+	}
+	if m := wrkNon2xx.FindStringSubmatch(out); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		r.Errors += n
+	}
+	if m := wrkSocket.FindStringSubmatch(out); m != nil {
+		for _, s := range m[1:] {
+			n, _ := strconv.Atoi(s)
+			r.Errors += n
+		}
+	}
+	return r, nil
+}
+
+// Wrk runs wrk (Debian's package) against url with this many connections for d, and fails
+// the test when it cannot run or when any request failed.
+func Wrk(t testing.TB, url string, connections int, d time.Duration) WrkResult {
+	t.Helper()
+	threads := min(connections, 2) // one per core of the bench machine; wrk needs threads <= connections
+	args := []string{"--latency", "--timeout", "5s", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(connections),
+		"-d", fmt.Sprintf("%ds", int(d.Seconds())), url}
+	out, err := exec.Command("wrk", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk %s: %v\n%s\n(install it with: apt-get install wrk)", strings.Join(args, " "), err, out)
+	}
+	r, err := ParseWrk(string(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors > 0 || r.Requests == 0 {
+		t.Fatalf("wrk %s: %d of %d requests failed\n%s", strings.Join(args, " "), r.Errors, r.Requests, out)
+	}
+	return r
+}

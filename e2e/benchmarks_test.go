@@ -1,0 +1,346 @@
+//go:build bench
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/bench"
+)
+
+// TestBenchmarks is `make bench`: it measures the figures of docs/benchmarks.md and writes
+// that file. It is not part of `make test` (it prunes the build cache and takes about 20
+// minutes); it fails only when a measurement cannot be taken or the app answered errors.
+//
+// Every figure is the median of BENCH_RUNS runs (3 unless set), with the spread beside it.
+// Timings that are compared (cold against cached builds, a fresh volume against an existing
+// one) are compared as ratios inside each run, then the ratios' median is reported.
+func TestBenchmarks(t *testing.T) {
+	runs := benchEnvInt(t, "BENCH_RUNS", 3)
+	duration := benchEnvDuration(t, "BENCH_DURATION", 10*time.Second)
+	started := time.Now()
+	rep := &benchReport{runs: runs, duration: duration}
+	rep.machine = benchMachine(t)
+
+	// Builds first: they prune the build cache, which every later build then refills.
+	t.Run("builds", func(t *testing.T) { rep.builds = benchBuilds(t, runs) })
+	t.Run("images", func(t *testing.T) { rep.images, rep.binary = benchImages(t) })
+	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
+	t.Run("stop", func(t *testing.T) { rep.stops = benchStops(t, runs) })
+	t.Run("http", func(t *testing.T) { rep.http, rep.memory = benchHTTP(t, runs, duration) })
+	if t.Failed() {
+		t.Fatal("a measurement failed: docs/benchmarks.md is left as it was")
+	}
+	if len(rep.builds) == 0 || len(rep.images) == 0 || len(rep.startups) == 0 || len(rep.stops) == 0 || len(rep.http) == 0 {
+		t.Log("only some parts ran (-run): docs/benchmarks.md is left as it was")
+		return
+	}
+	rep.elapsed = time.Since(started)
+	if err := os.WriteFile("../docs/benchmarks.md", []byte(rep.markdown()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote docs/benchmarks.md in %s", rep.elapsed.Round(time.Second))
+}
+
+// ---- builds: cold, then after a one-line Go change -------------------------------------
+
+type buildFigure struct {
+	name            string
+	cold, rebuild   []float64 // seconds, one per run
+	ratio           []float64 // cold / rebuild, inside each run
+	dockerfileFlags []string
+}
+
+func benchBuilds(t *testing.T, runs int) []buildFigure {
+	figures := []buildFigure{
+		{name: "02-dockerizing/Dockerfile", dockerfileFlags: nil},
+		{name: "06-profiles/Dockerfile.prod", dockerfileFlags: []string{"-f", "Dockerfile.prod"}},
+	}
+	for i := range figures {
+		f := &figures[i]
+		stage, _, _ := strings.Cut(f.name, "/")
+		dir := copyStage(t, stage)
+		tag := bench.UniqueName(t)
+		build := func() float64 {
+			args := append([]string{"--build-context", "shared=" + filepath.Join(dir, "..", "shared")}, f.dockerfileFlags...)
+			start := time.Now()
+			bench.Build(t, dir, tag, args...)
+			return time.Since(start).Seconds()
+		}
+		for run := 1; run <= runs; run++ {
+			// Cold: no layer and no cache mount (downloaded modules, compiled packages, the C
+			// of go-sqlite3) survives; the base image stays, as it would on a CI runner.
+			bench.MustDocker(t, "image", "rm", "-f", tag)
+			bench.MustDocker(t, "builder", "prune", "--all", "--force")
+			cold := build()
+			// The one-line change a developer makes: a new line of Go in a handler file.
+			edit := fmt.Sprintf("\nvar _ = \"bench edit %d\"\n", run)
+			appendFile(t, filepath.Join(dir, "handlers.go"), edit)
+			rebuild := build()
+			f.cold, f.rebuild = append(f.cold, cold), append(f.rebuild, rebuild)
+			f.ratio = append(f.ratio, cold/rebuild)
+			t.Logf("%s run %d: cold %.1f s, after a one-line change %.1f s", f.name, run, cold, rebuild)
+		}
+	}
+	return figures
+}
+
+func appendFile(t *testing.T, file, text string) {
+	t.Helper()
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ---- image sizes -----------------------------------------------------------------------
+
+type imageFigure struct {
+	name  string
+	bytes int64
+}
+
+func benchImages(t *testing.T) ([]imageFigure, int64) {
+	var images []imageFigure
+	var binary int64
+	for _, img := range []struct{ name, stage, dockerfile string }{
+		{"02-dockerizing", "02-dockerizing", "Dockerfile"},
+		{"03-compose", "03-compose", "Dockerfile"},
+		{"04-entrypoint", "04-entrypoint", "Dockerfile"},
+		{"05-env-vars", "05-env-vars", "Dockerfile"},
+		{"06-profiles dev", "06-profiles", "Dockerfile"},
+		{"06-profiles prod", "06-profiles", "Dockerfile.prod"},
+	} {
+		tag := bench.UniqueName(t)
+		bench.Build(t, "../"+img.stage, tag, "--build-context", "shared=../shared", "-f", "../"+img.stage+"/"+img.dockerfile)
+		size, err := strconv.ParseInt(bench.MustDocker(t, "image", "inspect", "-f", "{{.Size}}", tag), 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images = append(images, imageFigure{img.name, size})
+		if img.dockerfile == "Dockerfile.prod" {
+			// The floor: the static binary alone, copied out of the image.
+			out := filepath.Join(t.TempDir(), "app")
+			bench.MustDocker(t, "cp", bench.CreateContainer(t, tag)+":/usr/local/bin/app", out)
+			info, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			binary = info.Size()
+		}
+	}
+	return images, binary
+}
+
+// ---- start-up: up --wait on a fresh volume and on an existing one ------------------------
+
+type startupFigure struct {
+	name            string
+	fresh, existing []float64 // seconds
+	ratio           []float64 // fresh / existing, inside each run
+}
+
+func benchStartups(t *testing.T, runs int) []startupFigure {
+	var figures []startupFigure
+	for _, s := range []struct {
+		name    string
+		project func() *bench.Project
+	}{
+		{"03-compose", func() *bench.Project { return stageProject(t, "03-compose") }},
+		{"04-entrypoint", func() *bench.Project { return stageProject(t, "04-entrypoint") }},
+		{"06-profiles prod", func() *bench.Project { p, _, _ := stage06(t, "prod"); return p }},
+	} {
+		p := s.project()
+		p.MustCompose("build") // images are built beforehand: this times starting, not building
+		f := startupFigure{name: s.name}
+		up := func() float64 {
+			start := time.Now()
+			p.MustCompose("up", "-d", "--wait")
+			return time.Since(start).Seconds()
+		}
+		for run := 1; run <= runs; run++ {
+			p.MustCompose("down", "-v", "-t", "5") // the images stay; the volume goes
+			fresh := up()
+			p.MustCompose("down", "-t", "5") // the volume stays
+			existing := up()
+			f.fresh, f.existing = append(f.fresh, fresh), append(f.existing, existing)
+			f.ratio = append(f.ratio, fresh/existing)
+			t.Logf("%s run %d: fresh volume %.2f s, existing volume %.2f s", s.name, run, fresh, existing)
+		}
+		figures = append(figures, f)
+	}
+	return figures
+}
+
+// ---- stop: docker stop of the app ------------------------------------------------------
+
+type stopFigure struct {
+	name    string
+	seconds []float64
+}
+
+func benchStops(t *testing.T, runs int) []stopFigure {
+	var figures []stopFigure
+	timeStop := func(name string, start func() string) {
+		f := stopFigure{name: name}
+		for range runs {
+			id := start()
+			begin := time.Now()
+			bench.MustDocker(t, "stop", id)
+			f.seconds = append(f.seconds, time.Since(begin).Seconds())
+			if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+				t.Errorf("%s: the app exited %s after docker stop, want 0", name, code)
+			}
+		}
+		figures = append(figures, f)
+	}
+
+	// 02: the image alone, on its in-memory SQLite default.
+	tag := bench.UniqueName(t)
+	bench.Build(t, "../02-dockerizing", tag, "--build-context", "shared=../shared")
+	port := bench.FreePort(t)
+	id := bench.RunContainer(t, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), tag)
+	bench.MustDocker(t, "stop", id)
+	timeStop("02-dockerizing", func() string {
+		bench.MustDocker(t, "start", id)
+		waitHealthz(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
+		return id
+	})
+
+	composeStop := func(name, service string, p *bench.Project) {
+		p.Up()
+		timeStop(name, func() string {
+			p.MustCompose("up", "-d", "--wait")
+			return p.MustCompose("ps", "-q", service)
+		})
+		p.Down()
+	}
+	composeStop("03-compose", "app", stageProject(t, "03-compose"))
+	composeStop("04-entrypoint", "app", stageProject(t, "04-entrypoint"))
+	dir := copyStage(t, "05-env-vars")
+	if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+	composeStop("05-env-vars", "app", stageProjectIn(t, dir))
+	dev, _, _ := stage06(t, "dev")
+	composeStop("06-profiles dev", "app-dev", dev)
+	prod, _, _ := stage06(t, "prod")
+	composeStop("06-profiles prod", "app-prod", prod)
+	return figures
+}
+
+func waitHealthz(t *testing.T, url string) {
+	bench.Eventually(t, 30*time.Second, func() error {
+		status, _, err := bench.TryGet(url)
+		if err != nil || status != 200 {
+			return fmt.Errorf("healthz: %d %v", status, err)
+		}
+		return nil
+	})
+}
+
+// ---- HTTP: wrk against the prod profile --------------------------------------------------
+
+type httpFigure struct {
+	route   string
+	clients int
+	rps     []float64
+	p50     []float64 // milliseconds
+	p99     []float64
+}
+
+type memoryFigure struct {
+	idle []float64 // MiB, before each run's load
+	peak map[int][]float64
+}
+
+func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, memoryFigure) {
+	p, _, _ := stage06(t, "prod")
+	p.Up()
+	// 100 rows, as a small real table would hold.
+	psql(t, p, "INSERT INTO workers (name, email, role) SELECT 'Worker '||i, 'worker'||i||'@example.com', 'tester' FROM generate_series(1, 100) AS i")
+	if n := len(listWorkersOf(t, p, "app-prod")); n != 100 {
+		t.Fatalf("the API lists %d workers, want 100", n)
+	}
+	id := psql(t, p, "SELECT id FROM workers ORDER BY id OFFSET 49 LIMIT 1")
+	appPID := bench.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
+	routes := []string{"/api/v1/workers", "/api/v1/workers/" + id}
+	clients := []int{1, 16, 64}
+
+	var figures []httpFigure
+	for _, route := range routes {
+		for _, c := range clients {
+			figures = append(figures, httpFigure{route: route, clients: c})
+		}
+	}
+	mem := memoryFigure{peak: map[int][]float64{}}
+	// A short warm-up, not measured: connection pools fill, the page cache holds the table.
+	bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second)
+	for run := 1; run <= runs; run++ {
+		mem.idle = append(mem.idle, rssMiB(t, appPID))
+		for i := range figures {
+			f := &figures[i]
+			stop := sampleRSS(t, appPID)
+			res := bench.Wrk(t, apiURLOf(t, p, "app-prod", f.route), f.clients, duration)
+			peak := stop()
+			f.rps, f.p50, f.p99 = append(f.rps, res.RPS), append(f.p50, res.P50), append(f.p99, res.P99)
+			mem.peak[f.clients] = append(mem.peak[f.clients], peak)
+			t.Logf("run %d %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, RSS peak %.1f MiB",
+				run, f.route, f.clients, res.RPS, res.P50, res.P99, peak)
+		}
+	}
+	return figures, mem
+}
+
+// rssMiB is the resident memory of a process of the host (the container's PID 1, here).
+func rssMiB(t *testing.T, pid string) float64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatalf("read the app's memory: %v", err)
+	}
+	mib, err := bench.VmRSSMiB(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mib
+}
+
+// sampleRSS samples a process's resident memory every 100 ms until stop, which returns the peak.
+func sampleRSS(t *testing.T, pid string) (stop func() float64) {
+	var peak float64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if data, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
+				if mib, err := bench.VmRSSMiB(string(data)); err == nil {
+					peak = max(peak, mib)
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		<-finished // peak is the sampler's alone until it has finished
+		return peak
+	}
+}

@@ -1,0 +1,219 @@
+//go:build bench
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/bench"
+)
+
+// benchReport holds what TestBenchmarks measured and writes it as docs/benchmarks.md.
+type benchReport struct {
+	runs     int
+	duration time.Duration
+	elapsed  time.Duration
+	machine  [][2]string
+	builds   []buildFigure
+	images   []imageFigure
+	binary   int64
+	startups []startupFigure
+	stops    []stopFigure
+	http     []httpFigure
+	memory   memoryFigure
+}
+
+func benchEnvInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a whole number of runs, 1 or more", name, v)
+	}
+	return n
+}
+
+func benchEnvDuration(t *testing.T, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		t.Fatalf("%s=%q: want a duration of 1s or more, such as 10s", name, v)
+	}
+	return d
+}
+
+// benchMachine describes the machine and the versions of everything measured.
+func benchMachine(t *testing.T) [][2]string {
+	out := func(name string, args ...string) string {
+		b, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil && len(b) == 0 {
+			return "unknown (" + err.Error() + ")"
+		}
+		return strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+	}
+	cpu := "unknown"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := "unknown"
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb float64
+		fmt.Sscanf(strings.SplitN(string(data), "\n", 2)[0], "MemTotal: %f kB", &kb)
+		mem = fmt.Sprintf("%.1f GiB", kb/(1<<20))
+	}
+	rows := [][2]string{
+		{"CPU", fmt.Sprintf("%s, %d cores", cpu, runtime.NumCPU())},
+		{"Memory", mem},
+		{"Kernel", out("uname", "-r")},
+		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}} (storage: ") + bench.MustDocker(t, "info", "--format", "{{.Driver}}") + ")"},
+		{"Docker Compose", bench.MustDocker(t, "compose", "version", "--short")},
+		{"Buildx", bench.MustDocker(t, "buildx", "version")},
+		{"Go (host)", runtime.Version()},
+		{"Load tool", out("wrk", "--version") + " (Debian package `wrk`)"},
+	}
+	for _, tag := range []string{"golang:1.26-trixie", "postgres:17-trixie", "gcr.io/distroless/static-debian13:nonroot"} {
+		kind := "official image"
+		label := bench.MustDocker(t, "image", "inspect", "-f", `{{index .Config.Labels "dev.base-docker-and-compose.stand-in"}}`, tag)
+		if label != "" && label != "<no value>" {
+			kind = "stand-in baked by images/base-images.sh (no registry reachable)"
+		}
+		id := bench.MustDocker(t, "image", "inspect", "-f", "{{.Id}}", tag)
+		rows = append(rows, [2]string{"`" + tag + "`", fmt.Sprintf("%s, %.12s", kind, strings.TrimPrefix(id, "sha256:"))})
+	}
+	return rows
+}
+
+// spread is "median (min–max)" of xs, each formatted with format.
+func spread(format string, xs []float64) string {
+	if len(xs) == 1 {
+		return fmt.Sprintf(format, xs[0])
+	}
+	return fmt.Sprintf(format+" ("+format+"–"+format+")", bench.Median(xs), slices.Min(xs), slices.Max(xs))
+}
+
+func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+func (r *benchReport) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	w("# Benchmarks")
+	w("")
+	w("<!-- Written by `make bench` (e2e/benchmarks_test.go); do not edit: run it again. -->")
+	w("")
+	w("Measured on %s by `make bench` (BENCH_RUNS=%d, BENCH_DURATION=%s), in %s.",
+		time.Now().UTC().Format("2006-01-02"), r.runs, r.duration, r.elapsed.Round(time.Second))
+	w("Each figure is the median of %d runs, with the lowest and highest in brackets. Ratios are", r.runs)
+	w("taken inside each run (a cold build against the rebuild that follows it), then their median is given.")
+	w("Run it yourself with `make bench`; it takes the machine for its whole run, so run nothing beside it.")
+	w("")
+	w("## Machine")
+	w("")
+	w("| | |")
+	w("|---|---|")
+	for _, row := range r.machine {
+		w("| %s | %s |", row[0], row[1])
+	}
+	w("")
+	w("## Image sizes")
+	w("")
+	w("The size `docker image ls` shows (uncompressed, with the base image's layers).")
+	w("")
+	w("| App image | Size |")
+	w("|---|---|")
+	for _, img := range r.images {
+		w("| %s | %s |", img.name, megabytes(img.bytes))
+	}
+	w("| the static binary alone, the floor of any image | %s |", megabytes(r.binary))
+	w("")
+	w("## Build times")
+	w("")
+	w("Cold: the build cache is pruned first (`docker builder prune --all`), so no layer, no downloaded")
+	w("module and no compiled package survives; the base image stays, as on a CI runner. Then one line of")
+	w("Go is added to `handlers.go` and the image is built again: the module download layer and the cache")
+	w("mounts are reused, and only the app's own package is compiled again.")
+	w("")
+	w("| Dockerfile | Cold | After a one-line change | Cold ÷ rebuild |")
+	w("|---|---|---|---|")
+	for _, f := range r.builds {
+		w("| `%s` | %s s | %s s | %s× |", f.name, spread("%.1f", f.cold), spread("%.1f", f.rebuild), spread("%.0f", f.ratio))
+	}
+	w("")
+	w("## Start-up")
+	w("")
+	w("`docker compose up -d --wait` until every service is healthy, with the images already built.")
+	w("A fresh volume makes PostgreSQL initialise its data directory first (`down -v` before);")
+	w("an existing one was kept by a plain `down`.")
+	w("")
+	w("| Stage | Fresh volume | Existing volume | Fresh ÷ existing |")
+	w("|---|---|---|---|")
+	for _, f := range r.startups {
+		w("| %s | %s s | %s s | %s× |", f.name, spread("%.2f", f.fresh), spread("%.2f", f.existing), spread("%.2f", f.ratio))
+	}
+	w("")
+	w("## Stop")
+	w("")
+	w("`docker stop` of the running, healthy app container: Docker sends SIGTERM and waits up to")
+	w("10 s before SIGKILL. Every run exited with code 0.")
+	w("")
+	w("| Stage | docker stop |")
+	w("|---|---|")
+	for _, f := range r.stops {
+		w("| %s | %s s |", f.name, spread("%.2f", f.seconds))
+	}
+	w("")
+	w("## HTTP")
+	w("")
+	w("The prod profile of 06-profiles (distroless image, read-only, JSON logs at info level), with")
+	w("100 rows in the table, answered on 127.0.0.1 through Docker's published port. `wrk --latency`")
+	w("runs %s per figure, with 2 threads (1 for 1 client); the load tool shares the 2 cores with the", r.duration)
+	w("app and PostgreSQL, so these figures are this whole machine's, not the app's alone. No request")
+	w("failed: a run with any non-2xx answer or socket error stops the bench.")
+	w("")
+	w("| Route | Clients | Requests/s | p50 | p99 |")
+	w("|---|---|---|---|---|")
+	for _, f := range r.http {
+		route := f.route
+		if !strings.HasSuffix(route, "/workers") {
+			route = "/api/v1/workers/:id"
+		} else {
+			route += " (100 rows)"
+		}
+		w("| `GET %s` | %d | %s | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50), spread("%.2f", f.p99))
+	}
+	w("")
+	w("## App memory")
+	w("")
+	w("The resident memory (VmRSS) of the app's process, read from `/proc` of the host: idle before each")
+	w("run's load, and the peak sampled every 100 ms while wrk ran.")
+	w("")
+	w("| | RSS |")
+	w("|---|---|")
+	w("| idle | %s MiB |", spread("%.1f", r.memory.idle))
+	clients := make([]int, 0, len(r.memory.peak))
+	for c := range r.memory.peak {
+		clients = append(clients, c)
+	}
+	slices.Sort(clients)
+	for _, c := range clients {
+		w("| peak under load, %d clients | %s MiB |", c, spread("%.1f", r.memory.peak[c]))
+	}
+	return b.String()
+}
