@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func TestBenchmarks(t *testing.T) {
 	t.Run("images", func(t *testing.T) { rep.images, rep.binary = benchImages(t) })
 	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
 	t.Run("stop", func(t *testing.T) { rep.stops = benchStops(t, runs) })
-	t.Run("http", func(t *testing.T) { rep.http, rep.memory = benchHTTP(t, runs, duration) })
+	t.Run("http", func(t *testing.T) { rep.http, rep.memory, rep.quiet = benchHTTP(t, runs, duration) })
 	if t.Failed() {
 		t.Fatal("a measurement failed: docs/benchmarks.md is left as it was")
 	}
@@ -264,7 +265,13 @@ type memoryFigure struct {
 	peak map[int][]float64
 }
 
-func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, memoryFigure) {
+// quietFigure compares requests/s by id at 64 clients with and without the request log.
+type quietFigure struct {
+	info, warn []float64
+	ratio      []float64 // warn / info, inside each run
+}
+
+func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, memoryFigure, quietFigure) {
 	p, _, _ := stage06(t, "prod")
 	p.Up()
 	// 100 rows, as a small real table would hold.
@@ -284,8 +291,10 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		}
 	}
 	mem := memoryFigure{peak: map[int][]float64{}}
+	var quiet quietFigure
 	// A short warm-up, not measured: connection pools fill, the page cache holds the table.
-	bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second)
+	warmUp := func() { bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second) }
+	warmUp()
 	for run := 1; run <= runs; run++ {
 		mem.idle = append(mem.idle, rssMiB(t, appPID))
 		for i := range figures {
@@ -298,8 +307,25 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 			t.Logf("run %d %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, RSS peak %.1f MiB",
 				run, f.route, f.clients, res.RPS, res.P50, res.P99, peak)
 		}
+
+		// The same last figure (by id, 64 clients) without the per-request log line: with
+		// LOG_LEVEL=warn the app writes nothing per request, so the difference is what the log
+		// line costs, through Docker's logging driver (containerd-shim, dockerd, json-file).
+		env := p.Env
+		p.Env = append(slices.Clone(env), "LOG_LEVEL=warn")
+		p.MustCompose("up", "-d", "--wait", "app-prod")
+		warmUp()
+		res := bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[1]), 64, duration)
+		info := figures[len(figures)-1].rps[run-1]
+		quiet.info, quiet.warn = append(quiet.info, info), append(quiet.warn, res.RPS)
+		quiet.ratio = append(quiet.ratio, res.RPS/info)
+		t.Logf("run %d %s at 64 clients with LOG_LEVEL=warn: %.0f req/s (%.0f at info)", run, routes[1], res.RPS, info)
+		p.Env = env
+		p.MustCompose("up", "-d", "--wait", "app-prod")
+		warmUp()
+		appPID = bench.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
 	}
-	return figures, mem
+	return figures, mem, quiet
 }
 
 // rssMiB is the resident memory of a process of the host (the container's PID 1, here).

@@ -29,6 +29,7 @@ type benchReport struct {
 	stops    []stopFigure
 	http     []httpFigure
 	memory   memoryFigure
+	quiet    quietFigure
 }
 
 func benchEnvInt(t *testing.T, name string, def int) int {
@@ -198,6 +199,16 @@ func (r *benchReport) markdown() string {
 		}
 		w("| `GET %s` | %d | %s | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50), spread("%.2f", f.p99))
 	}
+	w("")
+	w("What the request log costs: the app logs one JSON line per request at info level, which Docker")
+	w("carries through containerd-shim and dockerd into its json-file log. The last figure again, with the")
+	w("container re-created under `LOG_LEVEL=warn` (no line per request), in the same run:")
+	w("")
+	w("| `GET /api/v1/workers/:id`, 64 clients | Requests/s |")
+	w("|---|---|")
+	w("| LOG_LEVEL=info (the default) | %s |", spread("%.0f", r.quiet.info))
+	w("| LOG_LEVEL=warn | %s |", spread("%.0f", r.quiet.warn))
+	w("| warn ÷ info | %s× |", spread("%.2f", r.quiet.ratio))
 	w("")
 	w("## App memory")
 	w("")
