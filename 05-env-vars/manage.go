@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +14,10 @@ import (
 // go on only when it accepts connections.
 func ready(ctx context.Context, cfg config, store *database.Store, log *slog.Logger, stdout io.Writer) error {
 	log.Info("waiting for the database", "database_url", database.Redact(cfg.DatabaseURL), "timeout", cfg.ReadyTimeout)
-	if err := store.WaitReady(ctx, cfg.ReadyTimeout); err != nil {
+	if err := store.WaitReady(ctx, cfg.ReadyTimeout); errors.Is(err, database.ErrRejected) {
+		return fmt.Errorf("%w\n  check the user, password and database name that DATABASE_URL gives; waiting will not help"+
+			" (a data volume keeps the password it was first created with)", err)
+	} else if err != nil {
 		return fmt.Errorf("%w\n  is the database running, and does DATABASE_URL point at it? READY_TIMEOUT sets how long to wait", err)
 	}
 	fmt.Fprintln(stdout, "database is ready")

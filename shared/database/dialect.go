@@ -35,6 +35,9 @@ type dialect struct {
 	// isUnavailable reports whether err is the engine saying that it cannot serve now; a
 	// connection that could not be made at all is isUnreachable's, for every engine.
 	isUnavailable func(err error) bool
+	// isRejected reports whether err is the engine refusing the login itself, which no
+	// retry can change.
+	isRejected func(err error) bool
 }
 
 // dialects is keyed by driver name; ParseURL produces no other.
@@ -60,6 +63,8 @@ var dialects = map[string]dialect{
 			sqliteErr, ok := errors.AsType[sqlite3.Error](err)
 			return ok && sqliteErr.Code == sqlite3.ErrCantOpen
 		},
+		// A file has no login to refuse.
+		isRejected: func(error) bool { return false },
 	},
 	driverPostgres: {
 		// ALWAYS: the database alone assigns ids. TIMESTAMPTZ stores an instant, in UTC.
@@ -79,6 +84,14 @@ var dialects = map[string]dialect{
 			pqErr := pq.As(err)
 			return pqErr != nil && (pqErr.Code.Class() == pqerror.ClassConnectionException ||
 				pq.As(err, pqerror.AdminShutdown, pqerror.CrashShutdown, pqerror.CannotConnectNow) != nil)
+		},
+		isRejected: func(err error) bool {
+			// Class 28 is a failed login (28P01: the password); 3D000 a database name that
+			// does not exist. A server still initialising its volume listens on no TCP port,
+			// so over TCP these are its final answer.
+			pqErr := pq.As(err)
+			return pqErr != nil && (pqErr.Code.Class() == pqerror.ClassInvalidAuthorizationSpecification ||
+				pq.As(err, pqerror.InvalidCatalogName) != nil)
 		},
 	},
 }

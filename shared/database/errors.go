@@ -22,6 +22,10 @@ var (
 	// out of reach. It is not the request's fault, and the same request may work shortly, so
 	// an HTTP handler answers 503 rather than 500.
 	ErrUnavailable = errors.New("the database is unavailable")
+
+	// ErrRejected means that the database answered and refused the login: a wrong user or
+	// password, or a database name it does not have. Waiting will not change its answer.
+	ErrRejected = errors.New("the database rejected the login")
 )
 
 // Unavailable marks err, the failure to reach the database (a failed Ping, say), as

@@ -17,7 +17,8 @@ const (
 // and a database that starts alongside the app (in Compose, say) takes a few seconds to accept
 // connections, so an app waits here before it serves, and the ready command waits here too.
 //
-// When time runs out the error gives the timeout and the last ping's error, which says why the
+// A database that answers and refuses the login (ErrRejected) is not waited for: its answer
+// would not change. When time runs out the error gives the timeout and the last ping's error, which says why the
 // database did not answer. When ctx ends first, the error wraps ctx's.
 func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
@@ -27,6 +28,9 @@ func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 		err := s.db.PingContext(waitCtx)
 		if err == nil {
 			return nil
+		}
+		if s.dialect.isRejected(err) {
+			return fmt.Errorf("database %s: %w: %w", s.url, ErrRejected, err)
 		}
 		// A ping that the deadline cut short only says so; the failure before it says why.
 		if lastErr == nil || waitCtx.Err() == nil {
