@@ -16,7 +16,7 @@ func newServer(log *slog.Logger, store *database.Store) http.Handler {
 	r.HandleMethodNotAllowed = true
 	// An API answers JSON: /api/v1/workers/ is a JSON 404, not gin's HTML redirect.
 	r.RedirectTrailingSlash = false
-	r.Use(logRequests(log), recoverJSON(log), renderErrors(log))
+	r.Use(logRequests(log), recoverJSON(log), renderErrors(log), limitRequests())
 	addRoutes(r, store)
 	return r
 }

@@ -23,6 +23,12 @@ func httpStatus(err error) (int, string) {
 	switch {
 	case errors.Is(err, errBadID):
 		return http.StatusBadRequest, errBadID.Error()
+	case errors.Is(err, errURLTooLong):
+		return http.StatusRequestURITooLong, err.Error()
+	case errors.Is(err, errHeadersTooLarge):
+		return http.StatusRequestHeaderFieldsTooLarge, err.Error()
+	case errors.Is(err, errBodyTooLarge):
+		return http.StatusRequestEntityTooLarge, err.Error()
 	case errors.Is(err, database.ErrNotFound):
 		return http.StatusNotFound, "worker not found"
 	case errors.Is(err, database.ErrNoSchema):
