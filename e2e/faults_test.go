@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,6 +180,210 @@ func TestFaultsProd(t *testing.T) {
 			t.Errorf("the API serves %d workers after the kills, want %s", n, want)
 		}
 	})
+
+	t.Run("bad requests: JSON 4xx; what is not HTTP gets net/http's plain answer; the app goes on", func(t *testing.T) {
+		addr := p.Addr("app-prod", 8080)
+		base := "http://" + addr
+		for _, tt := range []struct {
+			name, method, path string
+			header             string // a header value of this many bytes, when not empty
+			body               string
+			wantStatus         int
+			wantError          string
+		}{
+			{"a URL over 8 KiB", "GET", "/api/v1/workers?q=" + strings.Repeat("a", 9000), "", "", 414, "the URL is longer than 8192 bytes"},
+			{"headers over 32 KiB", "GET", "/api/v1/workers", strings.Repeat("a", 40000), "", 431, "the request headers are larger than 32768 bytes"},
+			{"a body over 1 MiB", "POST", "/api/v1/workers", "", strings.Repeat("a", 2<<20), 413, "the request body is larger than 1048576 bytes"},
+			{"a method no route takes", "DELETE", "/api/v1/workers/1", "", "", 405, "method DELETE not allowed"},
+			{"an id that is not one", "GET", "/api/v1/workers/1%20OR%201=1", "", "", 400, "positive integer"},
+		} {
+			req, err := http.NewRequest(tt.method, base+tt.path, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.header != "" {
+				req.Header.Set("X-Padding", tt.header)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("%s: %v", tt.name, err)
+				continue
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			var answer struct{ Error string }
+			if resp.StatusCode != tt.wantStatus || json.Unmarshal(body, &answer) != nil || !strings.Contains(answer.Error, tt.wantError) {
+				t.Errorf("%s: %d %.200s, want %d and a JSON error with %q", tt.name, resp.StatusCode, body, tt.wantStatus, tt.wantError)
+			}
+		}
+
+		// Below the API: bytes that are not HTTP, and headers over net/http's 1 MiB.
+		for _, tt := range []struct {
+			name, request string
+			wantStatus    string
+		}{
+			{"not HTTP at all", "HELLO THERE\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+			{"a bad escape in the path", "GET /api/v1/workers/%zz HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+			{"headers over 1 MiB", "GET /api/v1/workers HTTP/1.1\r\nHost: x\r\nX-Padding: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large"},
+		} {
+			if got := rawStatusLine(t, addr, tt.request); got != tt.wantStatus {
+				t.Errorf("%s: the app answered %q, want %q", tt.name, got, tt.wantStatus)
+			}
+		}
+		if n := len(listWorkersOf(t, p, "app-prod")); n == 0 {
+			t.Errorf("after the bad requests the API lists no workers")
+		}
+		if now := bench.MustDocker(t, "inspect", "-f", "{{.RestartCount}}", p.MustCompose("ps", "-q", "app-prod")); now != "0" {
+			t.Errorf("the app restarted %s times during the bad requests", now)
+		}
+	})
+
+	t.Run("bad configuration: the app exits and names the variable", func(t *testing.T) {
+		image := bench.MustDocker(t, "inspect", "-f", "{{.Config.Image}}", p.MustCompose("ps", "-q", "app-prod"))
+		for _, tt := range []struct{ env, want string }{
+			{"PORT=80a", "PORT"},
+			{"PORT=70000", "PORT"},
+			{"DATABASE_URL=mysql://u:secretpw@db/x", "DATABASE_URL"},
+			{"LOG_LEVEL=loud", "LOG_LEVEL"},
+			{"SHUTDOWN_TIMEOUT=soon", "SHUTDOWN_TIMEOUT"},
+		} {
+			// Bounded: an app that accepted the value would serve (on in-memory SQLite) until
+			// timeout's SIGTERM, which docker run passes on to it.
+			r := bench.Cmd{Name: "timeout", Args: []string{"30", "docker", "run", "--rm", "--label", bench.Owner(), "-e", tt.env, image}}.Run()
+			if r.Err == nil || !strings.Contains(r.Output(), tt.want) {
+				t.Errorf("%s: %v\n%s\nwant a failed start whose message names %s", tt.env, r.Err, r.Output(), tt.want)
+			}
+			if strings.Contains(r.Output(), "secretpw") {
+				t.Errorf("%s: the message shows the password: %s", tt.env, r.Output())
+			}
+		}
+	})
+
+	// Last: it stops the app.
+	t.Run("SIGTERM during in-flight requests: they complete, new connections are refused, the exit is clean", func(t *testing.T) {
+		appID := p.MustCompose("ps", "-q", "app-prod")
+		url := apiURLOf(t, p, "app-prod", "/api/v1/workers")
+		// Requests stay in flight inside the app while PostgreSQL makes them wait for a lock
+		// that this psql session holds until the test releases it.
+		holder := exec.Command("docker", append(p.ComposeArgs(), "exec", "-T", "db", "psql", "-U", "workers", "-d", "workers", "-v", "ON_ERROR_STOP=1")...)
+		holder.Dir = p.Dir
+		stdin, err := holder.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var holderOut bytes.Buffer
+		holder.Stdout, holder.Stderr = &holderOut, &holderOut
+		if err := holder.Start(); err != nil {
+			t.Fatal(err)
+		}
+		release := sync.OnceFunc(func() {
+			io.WriteString(stdin, "COMMIT;\n")
+			stdin.Close()
+			if err := holder.Wait(); err != nil {
+				t.Errorf("the psql session that held the lock: %v\n%s", err, holderOut.String())
+			}
+		})
+		defer release()
+		io.WriteString(stdin, "BEGIN;\nLOCK TABLE workers IN ACCESS EXCLUSIVE MODE;\n")
+		pollFor(t, 10*time.Second, "the table lock", func() bool {
+			return psql(t, p, "SELECT count(*) FROM pg_locks WHERE relation = 'workers'::regclass AND mode = 'AccessExclusiveLock' AND granted") == "1"
+		})
+
+		const inflight = 8
+		type result struct {
+			status int
+			body   string
+			err    error
+		}
+		results := make(chan result, inflight)
+		for range inflight {
+			go func() {
+				client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+				resp, err := client.Get(url)
+				if err != nil {
+					results <- result{err: err}
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				results <- result{status: resp.StatusCode, body: string(body)}
+			}()
+		}
+		// The app has them in flight once the database has them all waiting for the lock. The
+		// app gives a request's database work 2 s: the lock must go before that.
+		pollFor(t, 2*time.Second, "the requests waiting in the database", func() bool {
+			return psql(t, p, "SELECT count(*) FROM pg_locks WHERE relation = 'workers'::regclass AND NOT granted") == strconv.Itoa(inflight)
+		})
+
+		stopped := make(chan bench.Result, 1)
+		stopStart := time.Now()
+		go func() { stopped <- bench.Docker("stop", "-t", "20", appID) }()
+		pollFor(t, 2*time.Second, "the shutdown log line", func() bool {
+			return strings.Contains(bench.Docker("logs", appID).Output(), "shutting down: finishing in-flight requests")
+		})
+		// The listener is closed: a new connection is refused by the app. Docker's proxy has
+		// accepted it on 127.0.0.1 and closes it without an answer.
+		newClient := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		var refused error
+		pollFor(t, time.Second, "a new connection refused", func() bool {
+			resp, err := newClient.Get(url)
+			if err == nil {
+				resp.Body.Close()
+				return false
+			}
+			refused = err
+			return true
+		})
+		release()
+
+		for range inflight {
+			r := <-results
+			var workers []worker.Worker
+			if r.err != nil || r.status != 200 || json.Unmarshal([]byte(r.body), &workers) != nil || len(workers) == 0 {
+				t.Errorf("an in-flight request: %d %.200s %v, want 200 and the workers", r.status, r.body, r.err)
+			}
+		}
+		if r := <-stopped; r.Err != nil {
+			t.Fatalf("docker stop: %v\n%s", r.Err, r.Output())
+		}
+		took := time.Since(stopStart)
+		t.Logf("%d requests in flight completed; a new one got %v; docker stop took %s", inflight, refused, took.Round(time.Millisecond))
+		if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", appID); code != "0" || took > 15*time.Second {
+			t.Errorf("the app exited %s after %s, want 0 well before docker stop's 20 s SIGKILL", code, took)
+		}
+		if logs := bench.Docker("logs", appID).Output(); !strings.Contains(logs, `"msg":"stopped"`) {
+			t.Errorf("the app did not log a clean stop:\n%s", logs)
+		}
+	})
+}
+
+// pollFor calls done every 50 ms until it is true, and fails the test after timeout.
+func pollFor(t *testing.T, timeout time.Duration, what string, done func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !done(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", timeout, what)
+		}
+	}
+}
+
+// rawStatusLine sends bytes that need not be valid HTTP to addr and returns the status line
+// of the answer, read while the request is still being written (the server answers a request
+// over its limit without reading it all).
+func rawStatusLine(t *testing.T, addr, request string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	go io.WriteString(conn, request) // fails once the server has hung up: that is fine
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return fmt.Sprintf("no answer: %v", err)
+	}
+	return strings.TrimSpace(line)
 }
 
 // containerMemory is the container's memory use, in bytes, as docker stats reports it.

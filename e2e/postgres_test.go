@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +74,29 @@ func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// A PostgreSQL that answers and refuses the login is not waited for: a wrong password or an
+// unknown database name is ErrRejected at once, not a READY_TIMEOUT later.
+func TestWaitReadyGivesUpOnARejectedLogin(t *testing.T) {
+	url, _ := startPostgres(t)
+	openReady(t, url).Close() // it is up: what follows is the login alone
+	for name, bad := range map[string]string{
+		"wrong password":   strings.Replace(url, "smoke-password", "not-the-password", 1),
+		"unknown database": strings.Replace(url, "/smokedb?", "/nosuchdb?", 1),
+	} {
+		store, err := database.Open(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err = store.WaitReady(t.Context(), 20*time.Second)
+		store.Close()
+		if !errors.Is(err, database.ErrRejected) || time.Since(start) > 10*time.Second {
+			t.Errorf("%s: WaitReady = %v after %s, want ErrRejected at once", name, err, time.Since(start).Round(time.Millisecond))
+		}
+		if strings.Contains(fmt.Sprint(err), "not-the-password") {
+			t.Errorf("%s: the error shows the password: %v", name, err)
+		}
+	}
 }

@@ -109,3 +109,7 @@ func SweepLeftovers() (removed []string) {
 	}
 	return removed
 }
+
+// Owner is the --label that marks a resource as this run's, for a docker command that a
+// test runs itself: the next run sweeps it if this one dies before removing it.
+func Owner() string { return ownerLabel() }
