@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,7 +52,9 @@ func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another process using PORT=%d? set PORT to a free port)", cfg.Addr(), err, cfg.Port)
 	}
-	log.Info("serving the workers API", "url", "http://"+ln.Addr().String()+"/api/v1/workers", "config", cfg)
+	// HOST as set, with the port bound (PORT=0 picks one): Go prints 0.0.0.0 as [::].
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	log.Info("serving the workers API", "url", "http://"+net.JoinHostPort(cfg.Host, port)+"/api/v1/workers", "config", cfg)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
