@@ -262,8 +262,8 @@ type httpFigure struct {
 }
 
 type memoryFigure struct {
-	idle []float64 // MiB, before each run's load
-	peak map[int][]float64
+	idle []memory         // before each run's load
+	peak map[int][]memory // by clients, the peak of each wrk run
 }
 
 // quietFigure compares requests/s by id at 64 clients with and without the request log.
@@ -291,22 +291,26 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 			figures = append(figures, httpFigure{route: route, clients: c})
 		}
 	}
-	mem := memoryFigure{peak: map[int][]float64{}}
+	mem := memoryFigure{peak: map[int][]memory{}}
 	var quiet quietFigure
 	// A short warm-up, not measured: connection pools fill, the page cache holds the table.
 	warmUp := func() { bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second) }
 	warmUp()
 	for run := 1; run <= runs; run++ {
-		mem.idle = append(mem.idle, rssMiB(t, appPID))
+		idle, err := readMemory(appPID)
+		if err != nil {
+			t.Fatalf("the app's memory: %v", err)
+		}
+		mem.idle = append(mem.idle, idle)
 		for i := range figures {
 			f := &figures[i]
-			stop := sampleRSS(t, appPID)
+			stop := sampleMemory(appPID)
 			res := bench.Wrk(t, apiURLOf(t, p, "app-prod", f.route), f.clients, duration)
 			peak := stop()
 			f.rps, f.p50, f.p99 = append(f.rps, res.RPS), append(f.p50, res.P50), append(f.p99, res.P99)
 			mem.peak[f.clients] = append(mem.peak[f.clients], peak)
-			t.Logf("run %d %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, RSS peak %.1f MiB",
-				run, f.route, f.clients, res.RPS, res.P50, res.P99, peak)
+			t.Logf("run %d %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, RSS peak %.1f MiB (anonymous %.1f MiB)",
+				run, f.route, f.clients, res.RPS, res.P50, res.P99, peak.rss, peak.anon)
 		}
 
 		// The same last figure (by id, 64 clients) without the per-request log line: with
@@ -329,23 +333,27 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 	return figures, mem, quiet
 }
 
-// rssMiB is the resident memory of a process of the host (the container's PID 1, here).
-func rssMiB(t *testing.T, pid string) float64 {
-	t.Helper()
+// memory is a process's resident memory in MiB: all of it (VmRSS), and the part that is
+// not file pages (RssAnon: the heap and stacks; the mapped binary is the rest).
+type memory struct{ rss, anon float64 }
+
+// readMemory reads the memory of a process of the host (the container's PID 1, here).
+func readMemory(pid string) (memory, error) {
 	data, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
-		t.Fatalf("read the app's memory: %v", err)
+		return memory{}, err
 	}
-	mib, err := bench.VmRSSMiB(string(data))
+	rss, err := bench.StatusMiB(string(data), "VmRSS")
 	if err != nil {
-		t.Fatal(err)
+		return memory{}, err
 	}
-	return mib
+	anon, err := bench.StatusMiB(string(data), "RssAnon")
+	return memory{rss, anon}, err
 }
 
-// sampleRSS samples a process's resident memory every 100 ms until stop, which returns the peak.
-func sampleRSS(t *testing.T, pid string) (stop func() float64) {
-	var peak float64
+// sampleMemory samples a process's memory every 100 ms until stop, which returns the peaks.
+func sampleMemory(pid string) (stop func() memory) {
+	var peak memory
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -353,10 +361,8 @@ func sampleRSS(t *testing.T, pid string) (stop func() float64) {
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if data, err := os.ReadFile("/proc/" + pid + "/status"); err == nil {
-				if mib, err := bench.VmRSSMiB(string(data)); err == nil {
-					peak = max(peak, mib)
-				}
+			if m, err := readMemory(pid); err == nil {
+				peak = memory{max(peak.rss, m.rss), max(peak.anon, m.anon)}
 			}
 			select {
 			case <-done:
@@ -365,7 +371,7 @@ func sampleRSS(t *testing.T, pid string) (stop func() float64) {
 			}
 		}
 	}()
-	return func() float64 {
+	return func() memory {
 		close(done)
 		<-finished // peak is the sampler's alone until it has finished
 		return peak

@@ -84,11 +84,11 @@ func benchMachine(t *testing.T) [][2]string {
 		{"CPU", fmt.Sprintf("%s, %d cores", cpu, runtime.NumCPU())},
 		{"Memory", mem},
 		{"Kernel", out("uname", "-r")},
-		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}} (storage: ") + bench.MustDocker(t, "info", "--format", "{{.Driver}}") + ")"},
+		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}") + ", storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
 		{"Docker Compose", bench.MustDocker(t, "compose", "version", "--short")},
 		{"Buildx", bench.MustDocker(t, "buildx", "version")},
 		{"Go (host)", runtime.Version()},
-		{"Load tool", out("wrk", "--version") + " (Debian package `wrk`)"},
+		{"Load tool", strings.TrimSpace(strings.Split(out("wrk", "--version"), "Copyright")[0]) + " (Debian package `wrk`)"},
 	}
 	for _, tag := range []string{"golang:1.26-trixie", "postgres:17-trixie", "gcr.io/distroless/static-debian13:nonroot"} {
 		kind := "official image"
@@ -110,6 +110,14 @@ func spread(format string, xs []float64) string {
 	return fmt.Sprintf(format+" ("+format+"–"+format+")", bench.Median(xs), slices.Min(xs), slices.Max(xs))
 }
 
+// plural is "1 client", "16 clients".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 
 func (r *benchReport) markdown() string {
@@ -121,7 +129,8 @@ func (r *benchReport) markdown() string {
 	w("")
 	w("Measured on %s by `make bench` (BENCH_RUNS=%d, BENCH_DURATION=%s), in %s.",
 		time.Now().UTC().Format("2006-01-02"), r.runs, r.duration, r.elapsed.Round(time.Second))
-	w("Each figure is the median of %d runs, with the lowest and highest in brackets. Ratios are", r.runs)
+	w("Each time, rate and memory figure is the median of %d runs, with the lowest and highest in brackets", r.runs)
+	w("(image sizes are measured once). Ratios are")
 	w("taken inside each run (a cold build against the rebuild that follows it), then their median is given.")
 	w("Run it yourself with `make bench`; it takes the machine for its whole run, so run nothing beside it.")
 	w("")
@@ -161,7 +170,9 @@ func (r *benchReport) markdown() string {
 	w("")
 	w("`docker compose up -d --wait` until every service is healthy, with the images already built.")
 	w("A fresh volume makes PostgreSQL initialise its data directory first (`down -v` before);")
-	w("an existing one was kept by a plain `down`.")
+	w("an existing one was kept by a plain `down`. Much of it is waiting for health probes: each service's")
+	w("first probe comes 1 s after it starts (`start_interval: 1s`), and the app starts only once the")
+	w("database is healthy.")
 	w("")
 	w("| Stage | Fresh volume | Existing volume | Fresh ÷ existing |")
 	w("|---|---|---|---|")
@@ -191,13 +202,11 @@ func (r *benchReport) markdown() string {
 	w("| Route | Clients | Requests/s | p50 | p99 |")
 	w("|---|---|---|---|---|")
 	for _, f := range r.http {
-		route := f.route
-		if !strings.HasSuffix(route, "/workers") {
-			route = "/api/v1/workers/:id"
-		} else {
-			route += " (100 rows)"
+		route := "`GET /api/v1/workers` (100 rows)"
+		if !strings.HasSuffix(f.route, "/workers") {
+			route = "`GET /api/v1/workers/:id`"
 		}
-		w("| `GET %s` | %d | %s | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50), spread("%.2f", f.p99))
+		w("| %s | %d | %s | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50), spread("%.2f", f.p99))
 	}
 	w("")
 	w("What the request log costs: the app logs one JSON line per request at info level, which Docker")
@@ -212,19 +221,29 @@ func (r *benchReport) markdown() string {
 	w("")
 	w("## App memory")
 	w("")
-	w("The resident memory (VmRSS) of the app's process, read from `/proc` of the host: idle before each")
-	w("run's load, and the peak sampled every 100 ms while wrk ran.")
+	w("The app process's resident memory, read from `/proc/PID/status` on the host: idle before each run's")
+	w("load, and the peak sampled every 100 ms while wrk ran. RSS counts the pages of the %s binary that", megabytes(r.binary))
+	w("are mapped in; the anonymous part (RssAnon: heap and stacks) is what the app itself allocates.")
 	w("")
-	w("| | RSS |")
-	w("|---|---|")
-	w("| idle | %s MiB |", spread("%.1f", r.memory.idle))
+	w("| | RSS | of which anonymous |")
+	w("|---|---|---|")
+	field := func(ms []memory, f func(memory) float64) []float64 {
+		var xs []float64
+		for _, m := range ms {
+			xs = append(xs, f(m))
+		}
+		return xs
+	}
+	rss := func(m memory) float64 { return m.rss }
+	anon := func(m memory) float64 { return m.anon }
+	w("| idle | %s MiB | %s MiB |", spread("%.1f", field(r.memory.idle, rss)), spread("%.1f", field(r.memory.idle, anon)))
 	clients := make([]int, 0, len(r.memory.peak))
 	for c := range r.memory.peak {
 		clients = append(clients, c)
 	}
 	slices.Sort(clients)
 	for _, c := range clients {
-		w("| peak under load, %d clients | %s MiB |", c, spread("%.1f", r.memory.peak[c]))
+		w("| peak under load, %s | %s MiB | %s MiB |", plural(c, "client"), spread("%.1f", field(r.memory.peak[c], rss)), spread("%.1f", field(r.memory.peak[c], anon)))
 	}
 	return b.String()
 }

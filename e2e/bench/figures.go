@@ -25,18 +25,19 @@ func Median(xs []float64) float64 {
 	}
 }
 
-// VmRSSMiB reads the resident memory, in MiB, from the text of /proc/PID/status.
-func VmRSSMiB(status string) (float64, error) {
+// StatusMiB reads one memory field (VmRSS, RssAnon, …), in MiB, from the text of
+// /proc/PID/status.
+func StatusMiB(status, field string) (float64, error) {
 	for _, line := range strings.Split(status, "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			if err != nil {
-				return 0, fmt.Errorf("VmRSS %q: %w", v, err)
+				return 0, fmt.Errorf("%s %q: %w", field, v, err)
 			}
 			return kb / 1024, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS line in the process status")
+	return 0, fmt.Errorf("no %s line in the process status", field)
 }
 
 // WrkResult is what one wrk run measured.

@@ -18,13 +18,15 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-func TestVmRSSMiB(t *testing.T) {
-	got, err := VmRSSMiB("Name:\tapp\nVmPeak:\t  1 kB\nVmRSS:\t    9216 kB\nThreads:\t5\n")
-	if err != nil || got != 9 {
-		t.Errorf("VmRSSMiB = %v, %v; want 9", got, err)
+func TestStatusMiB(t *testing.T) {
+	status := "Name:\tapp\nVmPeak:\t  1 kB\nVmRSS:\t    9216 kB\nRssAnon:\t    2048 kB\nThreads:\t5\n"
+	for field, want := range map[string]float64{"VmRSS": 9, "RssAnon": 2} {
+		if got, err := StatusMiB(status, field); err != nil || got != want {
+			t.Errorf("StatusMiB(%s) = %v, %v; want %v", field, got, err, want)
+		}
 	}
-	if _, err := VmRSSMiB("Name:\tapp\n"); err == nil {
-		t.Errorf("VmRSSMiB of a status without VmRSS: no error")
+	if _, err := StatusMiB("Name:\tapp\n", "VmRSS"); err == nil {
+		t.Errorf("StatusMiB of a status without VmRSS: no error")
 	}
 }
 
