@@ -18,8 +18,8 @@ const (
 // connections, so an app waits here before it serves, and the ready command waits here too.
 //
 // A database that answers and refuses the login (ErrRejected) is not waited for: its answer
-// would not change. When time runs out the error gives the timeout and the last ping's error, which says why the
-// database did not answer. When ctx ends first, the error wraps ctx's.
+// would not change. When time runs out the error gives the timeout and the last ping's error,
+// which says why the database did not answer. When ctx ends first, the error wraps ctx's.
 func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
