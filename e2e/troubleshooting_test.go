@@ -118,3 +118,18 @@ func TestTroubleshootingPasswordChanged(t *testing.T) {
 	out = regexpLogTime.ReplaceAllString(out, "time=2026-01-01T00:00:00.000Z")
 	capture(t, "troubleshooting", "password-changed", "", "docker compose exec app app ready", out)
 }
+
+// Stage 06 with .env but without secrets/db_password (a copy of the folder that left the
+// secrets/ folder behind, say): Docker cannot mount the secret, and says which file.
+func TestTroubleshootingSecretMissing(t *testing.T) {
+	p, dir, _ := stage06(t)
+	if err := os.Remove(filepath.Join(dir, "secrets", "db_password")); err != nil {
+		t.Fatal(err)
+	}
+	r := p.Compose("up", "-d", "--wait", "db")
+	out := grepLines(r.Stderr, "Error response from daemon")
+	if r.Err == nil || !strings.Contains(out, "bind source path does not exist") || !strings.Contains(out, "secrets/db_password") {
+		t.Fatalf("up without the secret file: %v\n%s\nwant Docker's error naming secrets/db_password", r.Err, r.Output())
+	}
+	capture(t, "troubleshooting", "secret-missing", "", "docker compose up --wait", strings.ReplaceAll(out, dir, "/home/you/base-docker-and-compose/06-profiles"))
+}
