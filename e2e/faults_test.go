@@ -363,11 +363,12 @@ func TestFaultsProd(t *testing.T) {
 // pollFor calls done every 50 ms until it is true, and fails the test after timeout.
 func pollFor(t *testing.T, timeout time.Duration, what string, done func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(timeout); !done(); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", timeout, what)
+	bench.Poll(t, timeout, 50*time.Millisecond, func() error {
+		if !done() {
+			return fmt.Errorf("waiting for %s", what)
 		}
-	}
+		return nil
+	})
 }
 
 // rawStatusLine sends bytes that need not be valid HTTP to addr and returns the status line

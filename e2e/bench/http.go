@@ -53,9 +53,16 @@ func GetJSON(t testing.TB, rawURL string, wantStatus int, v any) {
 	}
 }
 
-// Eventually calls f every interval until it returns nil or the timeout passes, then
-// fails the test with f's last error.
+// Eventually calls f every 250 ms until it returns nil or the timeout passes, then fails the
+// test with f's last error.
 func Eventually(t testing.TB, timeout time.Duration, f func() error) {
+	t.Helper()
+	Poll(t, timeout, 250*time.Millisecond, f)
+}
+
+// Poll is Eventually with its own interval, for a test whose steps must follow each other
+// closely (within a deadline of the app's, say).
+func Poll(t testing.TB, timeout, interval time.Duration, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -66,7 +73,7 @@ func Eventually(t testing.TB, timeout time.Duration, f func() error) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still failing after %s: %v", timeout, err)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(interval)
 	}
 }
 
