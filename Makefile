@@ -33,7 +33,8 @@ e2e: ## end-to-end tests in real containers (base images made first when an engi
 bench: ## measure sizes, build, start, stop and HTTP figures into docs/benchmarks.md (~20 min; not in test)
 	@.ci/install-tools.sh wrk
 	@mkdir -p .cache
-	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
+	@docker info >/dev/null 2>&1 || { echo "make bench: no Docker engine answers; run .ci/provision-docker.sh" >&2; exit 1; }
+	@images/base-images.sh
 	cd e2e && go test -tags bench -run '^TestBenchmarks$$' -count=1 -timeout 90m -v . 2>&1 | tee ../.cache/bench.log
 
 docs: ## recapture the output the stage READMEs show (runs e2e), then regenerate their lists and diffs
