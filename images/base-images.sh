@@ -4,7 +4,24 @@
 # For each tag: present locally -> kept; pullable -> pulled; neither -> a stand-in is baked
 # from Debian packages and labelled as one. A real image is never replaced: a tag that is
 # present is never rebuilt. Remove a stand-in (docker image rm TAG) to bake it again.
+#
+# usage: images/base-images.sh          make them available
+#        images/base-images.sh --tags   list the tags, one a line
 set -eu
+
+TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot"
+case "${1:-}" in
+--tags)
+	# shellcheck disable=SC2086 # a word list on purpose
+	printf "%s\n" $TAGS
+	exit 0
+	;;
+"") ;;
+*)
+	echo "usage: $0 [--tags]" >&2
+	exit 2
+	;;
+esac
 
 here=$(cd "$(dirname "$0")" && pwd)
 STAND_IN_LABEL=dev.base-docker-and-compose.stand-in
@@ -87,6 +104,7 @@ bake_golang() {
 bake_postgres() { build "$1" postgres/Dockerfile "$here/postgres"; }
 bake_distroless_static() { build "$1" distroless-static.Dockerfile "$here"; }
 
+# In the order of $TAGS: the golang stand-in is built on the debian one.
 ensure debian:trixie-slim bake_debian
 ensure golang:1.26-trixie bake_golang
 ensure postgres:17-trixie bake_postgres

@@ -24,7 +24,12 @@ import (
 var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9-]*) -->\n).*?(<!-- /stages -->)`)
 
 // capturedDir holds the captured outputs, one folder per stage, relative to the root.
+// Its floor/ folder holds, in the same layout, what the floor Docker printed where that
+// differs from the current Docker's output (e2e/capture_test.go).
 const capturedDir = "docs/captured"
+
+// floorDocker names the floor toolchain (.ci/docker-toolchains.env) on the pages.
+const floorDocker = "Docker Engine 26.1 with Compose 2.26 and buildx 0.13, the oldest the course supports"
 
 // pages are the course's other pages with captured output: path, and the folder of
 // docs/captured their captures are in.
@@ -92,7 +97,14 @@ func generate(root string, s stage, prev *stage, kind, name string, list listFil
 		if err != nil {
 			return nil, fmt.Errorf("capture %q: %w (the e2e tests write it: make docs)", name, err)
 		}
-		return fmt.Appendf(nil, "```console\n%s```\n", data), nil
+		body := fmt.Appendf(nil, "```console\n%s```\n", data)
+		floor, err := os.ReadFile(filepath.Join(root, capturedDir, "floor", s.Dir, name+".txt"))
+		if err == nil {
+			body = fmt.Appendf(body, "\nOn %s, it prints:\n\n```console\n%s```\n", floorDocker, floor)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		return body, nil
 	}
 }
 

@@ -60,3 +60,24 @@ func TestDocsMissingCapture(t *testing.T) {
 		t.Errorf("a missing capture: %v, want an error that says to run make docs", err)
 	}
 }
+
+// Where the floor Docker printed something else, the page shows both, the current first.
+func TestDocsFloorCapture(t *testing.T) {
+	course := []stage{{Dir: "a"}}
+	root := tree(t, map[string]string{
+		"a/README.md":                  "<!-- stages:capture up -->\n<!-- /stages -->\n<!-- stages:capture ps -->\n<!-- /stages -->\n",
+		"docs/captured/a/up.txt":       "$ docker compose up\nnew text\n",
+		"docs/captured/floor/a/up.txt": "$ docker compose up\nold text\n",
+		"docs/captured/a/ps.txt":       "$ docker compose ps\nsame on both\n",
+	})
+	out, err := docs(root, course, walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<!-- stages:capture up -->\n```console\n$ docker compose up\nnew text\n```\n\nOn " + floorDocker +
+		", it prints:\n\n```console\n$ docker compose up\nold text\n```\n<!-- /stages -->\n" +
+		"<!-- stages:capture ps -->\n```console\n$ docker compose ps\nsame on both\n```\n<!-- /stages -->\n"
+	if got := string(out["a/README.md"]); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/e2e/bench"
+)
+
+// `docker build --check` runs BuildKit's Dockerfile rules without building anything. The
+// static checks run it on every Dockerfile of the course; this test records what the stage
+// 02 lesson shows, and proves the check fails on a mistake learners make: the shell form of
+// CMD, which starts the app under /bin/sh -c, so `docker stop` signals the shell, not the app.
+func TestBuildCheck(t *testing.T) {
+	bench.RequireImage(t, "golang:1.26-trixie")
+	dir := copyStage(t, "02-dockerizing")
+	args := []string{"build", "--check", "--build-context", "shared=../shared", "."}
+	command := "docker " + strings.Join(args, " ")
+
+	r := bench.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
+	if r.Err != nil {
+		t.Fatalf("%s on stage 02's Dockerfile: %v\n%s", command, r.Err, r.Output())
+	}
+	capture(t, "02-dockerizing", "build-check", "", command, r.Output())
+
+	dockerfile := filepath.Join(dir, "Dockerfile")
+	data, err := os.ReadFile(dockerfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(data), `CMD ["app"]`, `CMD app`, 1)
+	if broken == string(data) {
+		t.Fatalf(`stage 02's Dockerfile has no CMD ["app"] line to break`)
+	}
+	if err := os.WriteFile(dockerfile, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = bench.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
+	if r.Err == nil || !strings.Contains(r.Output(), "JSONArgsRecommended") {
+		t.Fatalf("%s with CMD in shell form: %v\n%s\nwant a failure naming JSONArgsRecommended", command, r.Err, r.Output())
+	}
+	capture(t, "02-dockerizing", "build-check-shell-form", "", command, r.Output())
+}
