@@ -34,11 +34,13 @@ e2e: ## end-to-end tests in real containers, on the current Docker (base images 
 e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back)
 	@E2E_TIMEOUT=$(E2E_TIMEOUT) .ci/e2e-floor.sh
 
-bench: ## measure sizes, build, start, stop and HTTP figures into docs/benchmarks.md (~20 min; not in test)
+bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (~25 min)
 	@.ci/install-tools.sh wrk
 	@mkdir -p .cache
 	@docker info >/dev/null 2>&1 || { echo "make bench: no Docker engine answers; run .ci/provision-docker.sh" >&2; exit 1; }
 	@images/base-images.sh
+	@rm -f .cache/bench-images-floor.json
+	.ci/on-floor.sh sh -c "cd e2e && E2E_TOOLCHAIN=floor go test -tags bench -run '^TestBenchImageSizesOnTheFloor$$' -count=1 -timeout 30m -v ." 2>&1 | tee .cache/bench-floor.log
 	cd e2e && go test -tags bench -run '^TestBenchmarks$$' -count=1 -timeout 90m -v . 2>&1 | tee ../.cache/bench.log
 
 docs: ## recapture the output the pages show (e2e on both toolchains), regenerate lists and diffs

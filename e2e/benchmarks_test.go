@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,14 +32,18 @@ func TestBenchmarks(t *testing.T) {
 
 	// Builds first: they prune the build cache, which every later build then refills.
 	t.Run("builds", func(t *testing.T) { rep.builds = benchBuilds(t, runs) })
-	t.Run("images", func(t *testing.T) { rep.images, rep.binary = benchImages(t) })
+	t.Run("images", func(t *testing.T) {
+		rep.images, rep.binary = benchImages(t)
+		rep.store = imageStore(t)
+		rep.floorImages = readFloorImages(t)
+	})
 	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
 	t.Run("stop", func(t *testing.T) { rep.stops = benchStops(t, runs) })
 	t.Run("http", func(t *testing.T) { rep.http, rep.memory, rep.quiet = benchHTTP(t, runs, duration) })
 	if t.Failed() {
 		t.Fatal("a measurement failed: docs/benchmarks.md is left as it was")
 	}
-	if len(rep.builds) == 0 || len(rep.images) == 0 || len(rep.startups) == 0 || len(rep.stops) == 0 || len(rep.http) == 0 {
+	if len(rep.builds) == 0 || len(rep.images) == 0 || rep.floorImages == nil || len(rep.startups) == 0 || len(rep.stops) == 0 || len(rep.http) == 0 {
 		t.Log("only some parts ran (-run): docs/benchmarks.md is left as it was")
 		return
 	}
@@ -108,8 +113,56 @@ func appendFile(t *testing.T, file, text string) {
 // ---- image sizes -----------------------------------------------------------------------
 
 type imageFigure struct {
-	name  string
-	bytes int64
+	Name  string
+	Bytes int64
+}
+
+// floorImages are the same images' sizes on the floor engine, whose image store is the
+// classic one: `make bench` measures them first (TestBenchImageSizesOnTheFloor).
+type floorImages struct {
+	Engine, Store string
+	Images        []imageFigure
+}
+
+const floorImagesFile = "../.cache/bench-images-floor.json"
+
+// TestBenchImageSizesOnTheFloor is the part of `make bench` that runs on the floor engine
+// (.ci/on-floor.sh): the app images' sizes there, for TestBenchmarks's report.
+func TestBenchImageSizesOnTheFloor(t *testing.T) {
+	if bench.Toolchain() != "floor" {
+		t.Fatal("run this on the floor engine: make bench does (.ci/on-floor.sh)")
+	}
+	images, _ := benchImages(t)
+	data, err := json.Marshal(floorImages{
+		Engine: bench.MustDocker(t, "version", "--format", "{{.Server.Version}}"),
+		Store:  imageStore(t), Images: images})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(floorImagesFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readFloorImages(t *testing.T) *floorImages {
+	data, err := os.ReadFile(floorImagesFile)
+	if err != nil {
+		t.Fatalf("the floor's image sizes: %v (make bench measures them first)", err)
+	}
+	var f floorImages
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatalf("%s: %v", floorImagesFile, err)
+	}
+	return &f
+}
+
+// imageStore is "containerd" or "classic": the engine's image store, which decides what
+// `docker image ls` counts as an image's size.
+func imageStore(t *testing.T) string {
+	if strings.Contains(bench.MustDocker(t, "info", "--format", "{{json .DriverStatus}}"), "io.containerd.snapshotter") {
+		return "containerd"
+	}
+	return "classic"
 }
 
 func benchImages(t *testing.T) ([]imageFigure, int64) {

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Run a command with the floor Docker (the oldest the course supports) as the engine that
+# answers, then switch back to the current one, whatever the command did.
+#
+# The floor gets the very base images the current engine has (pulled, or stand-ins baked
+# there), carried over with docker save and load unless it has them from an earlier run, so
+# both toolchains test the same images.
+#
+# usage: .ci/on-floor.sh COMMAND [ARG...]
+set -eu
+cd "$(dirname "$0")/.."
+say() { printf '[on-floor] %s\n' "$*"; }
+[ $# -ge 1 ] || {
+	echo "usage: $0 COMMAND [ARG...]" >&2
+	exit 2
+}
+
+if ! [ -f /run/bdc-docker.toolchain ]; then
+	if [ "${CI:-}" = true ]; then
+		say "CI=true and the engine here was not started by .ci/provision-docker.sh, so the floor cannot be started: failing" >&2
+		exit 1
+	fi
+	say "skipped: the engine that answers was not started by .ci/provision-docker.sh, which alone can switch to the floor: $*"
+	exit 0
+fi
+
+.ci/provision-docker.sh current >/dev/null
+images/base-images.sh >/dev/null
+mkdir -p .cache
+# shellcheck disable=SC2046 # one argument per tag
+ids=$(docker image inspect --format '{{.Id}}' $(images/base-images.sh --tags))
+stamp=/var/lib/bdc-docker/floor/base-images.from-current
+if [ "$ids" != "$(cat "$stamp" 2>/dev/null)" ]; then
+	say "saving the current engine's base images for the floor"
+	# shellcheck disable=SC2046 # one argument per tag
+	docker save -o .cache/base-images.tar $(images/base-images.sh --tags)
+fi
+
+# shellcheck disable=SC2317 # called by the trap
+restore() { .ci/provision-docker.sh current >/dev/null || say "could not switch back to the current engine" >&2; }
+trap restore EXIT
+trap 'exit 130' INT TERM
+.ci/provision-docker.sh floor
+if [ -f .cache/base-images.tar ]; then
+	say "loading them into the floor engine"
+	docker load -q -i .cache/base-images.tar
+	rm -f .cache/base-images.tar
+	echo "$ids" >"$stamp"
+fi
+images/base-images.sh
+status=0
+"$@" || status=$?
+exit "$status"
