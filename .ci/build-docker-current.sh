@@ -52,7 +52,7 @@ if ! built runc; then
 	step "runc $CURRENT_RUNC_VERSION (needs libseccomp-dev)"
 	src=$(fetch github.com/opencontainers/runc "$CURRENT_RUNC_VERSION")
 	(cd "$src" && CGO_ENABLED=1 go build -trimpath -tags seccomp \
-		-ldflags "-X main.version=${CURRENT_RUNC_VERSION#v}" -o "$dest/bin.partial/runc" .)
+		-ldflags "-X main.version=${CURRENT_RUNC_VERSION#v} -X main.gitCommit=$CURRENT_RUNC_VERSION" -o "$dest/bin.partial/runc" .)
 	done_step
 fi
 

@@ -86,9 +86,11 @@ unpack_trixie() {
 	echo "$FLOOR_PACKAGES" >"$root/unpacked"
 }
 
-# A stamp of the current toolchain's pins names its folder, so a new pin builds anew.
+# A stamp of the current toolchain's pins and of its build script names its folder, so a new
+# pin or a changed build builds anew.
 current_dir() {
-	echo "$PREFIX/current-$(grep '^CURRENT_' "$here/docker-toolchains.env" | cksum | cut -d' ' -f1)"
+	stamp=$({ grep '^CURRENT_' "$here/docker-toolchains.env" && cat "$here/build-docker-current.sh"; } | cksum | cut -d' ' -f1)
+	echo "$PREFIX/current-$stamp"
 }
 
 ours_running() { [ -f "$ACTIVE" ] && docker info >/dev/null 2>&1; }

@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/e2e/bench"
+)
+
+// The root README says which Docker the course is tested on, one table row a toolchain.
+// This test reads the versions of the toolchain it runs on from Docker itself and fails when
+// that row does not name them: the README cannot drift from what CI ran.
+func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toolchain := bench.Toolchain()
+	// The table's header names its columns; the row of this toolchain gives a cell each.
+	cells := func(line string) []string {
+		parts := strings.Split(strings.Trim(line, "| "), "|")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	}
+	var header, row []string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| Toolchain |") {
+			header = cells(line)
+		}
+		if strings.HasPrefix(line, "| **"+toolchain+"**") {
+			row = cells(line)
+		}
+	}
+	if header == nil || len(row) != len(header) {
+		t.Fatalf("the README has no table of toolchains with a row for %s (| Toolchain | … and | **%s** | …)", toolchain, toolchain)
+	}
+	cell := map[string]string{}
+	for i, name := range header {
+		cell[name] = row[i]
+	}
+	store := "classic"
+	if strings.Contains(bench.MustDocker(t, "info", "--format", "{{json .DriverStatus}}"), "io.containerd.snapshotter") {
+		store = "containerd"
+	}
+	// Debian's packages add their own suffixes (26.1.5+dfsg1, 2.26.1-4): the README gives the
+	// upstream version.
+	upstream := regexp.MustCompile(`^v?(\d+\.\d+\.\d+)`)
+	version := func(what, s string) string {
+		m := upstream.FindStringSubmatch(strings.TrimSpace(s))
+		if m == nil {
+			t.Fatalf("%s: no version in %q", what, s)
+		}
+		return m[1]
+	}
+	buildx := strings.Fields(bench.MustDocker(t, "buildx", "version"))
+	if len(buildx) < 2 {
+		t.Fatalf("docker buildx version printed %q", buildx)
+	}
+	for column, want := range map[string]string{
+		"Engine":      version("engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}")),
+		"CLI":         version("CLI", bench.MustDocker(t, "version", "--format", "{{.Client.Version}}")),
+		"Compose":     version("compose", bench.MustDocker(t, "compose", "version", "--short")),
+		"buildx":      version("buildx", buildx[1]),
+		"runc":        version("runc", bench.MustDocker(t, "info", "--format", "{{.RuncCommit.ID}}")),
+		"containerd":  version("containerd", bench.MustDocker(t, "info", "--format", "{{.ContainerdCommit.ID}}")),
+		"Image store": store,
+	} {
+		got := strings.TrimPrefix(cell[column], "v")
+		if got != want && !strings.HasPrefix(got, want+" ") {
+			t.Errorf("the README's %s row says %s %q; this toolchain's is %s", toolchain, column, cell[column], want)
+		}
+	}
+	t.Logf("%s: %v", toolchain, row)
+}
