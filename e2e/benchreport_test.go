@@ -86,7 +86,9 @@ func benchMachine(t *testing.T) [][2]string {
 		{"CPU", fmt.Sprintf("%s, %d cores", cpu, runtime.NumCPU())},
 		{"Memory", mem},
 		{"Kernel", out("uname", "-r")},
-		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}") + ", storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
+		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}") + " (the " + bench.Toolchain() + " toolchain), " +
+			imageStore(t) + " image store, storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
+		{"Docker CLI", bench.MustDocker(t, "version", "--format", "{{.Client.Version}}")},
 		{"Docker Compose", bench.MustDocker(t, "compose", "version", "--short")},
 		{"Buildx", bench.MustDocker(t, "buildx", "version")},
 		{"Go (host)", runtime.Version()},
