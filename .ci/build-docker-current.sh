@@ -6,7 +6,7 @@
 # every one of these is a Go module. Each is built as the main module of its own downloaded
 # copy (`go install pkg@version` refuses modules whose go.mod has exclude directives).
 # The result is kept in $1 (a folder named after the pins), so a second run on the same
-# machine builds nothing. About 12 minutes on 2 cores, cold.
+# machine builds nothing (.ci/run prints how long provisioning took).
 #
 # usage: .ci/build-docker-current.sh DEST
 set -eu

@@ -86,10 +86,10 @@ unpack_trixie() {
 	echo "$FLOOR_PACKAGES" >"$root/unpacked"
 }
 
-# A stamp of the current toolchain's pins and of its build script names its folder, so a new
-# pin or a changed build builds anew.
+# A stamp of the current toolchain's pins and of its build script (comments aside) names its
+# folder, so a new pin or a changed build builds anew.
 current_dir() {
-	stamp=$({ grep '^CURRENT_' "$here/docker-toolchains.env" && cat "$here/build-docker-current.sh"; } | cksum | cut -d' ' -f1)
+	stamp=$({ grep '^CURRENT_' "$here/docker-toolchains.env" && grep -v '^[[:space:]]*#' "$here/build-docker-current.sh"; } | cksum | cut -d' ' -f1)
 	echo "$PREFIX/current-$stamp"
 }
 
@@ -97,7 +97,11 @@ ours_running() { [ -f "$ACTIVE" ] && docker info >/dev/null 2>&1; }
 
 stop_ours() {
 	pid=$(cat /var/run/docker.pid 2>/dev/null || true)
-	[ -n "$pid" ] || return 0
+	# A pid file left by a dockerd that is gone may name another process by now.
+	if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
+		rm -f "$ACTIVE" /var/run/docker.sock /var/run/docker.pid
+		return 0
+	fi
 	say "stopping the $(cat "$ACTIVE" 2>/dev/null || echo other) engine (pid $pid)"
 	kill "$pid" 2>/dev/null || true
 	i=0

@@ -34,7 +34,7 @@ func TestBenchmarks(t *testing.T) {
 	t.Run("builds", func(t *testing.T) { rep.builds = benchBuilds(t, runs) })
 	t.Run("images", func(t *testing.T) {
 		rep.images, rep.binary = benchImages(t)
-		rep.store = imageStore(t)
+		rep.store = bench.ImageStore(t)
 		rep.floorImages = readFloorImages(t)
 	})
 	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
@@ -135,7 +135,7 @@ func TestBenchImageSizesOnTheFloor(t *testing.T) {
 	images, _ := benchImages(t)
 	data, err := json.Marshal(floorImages{
 		Engine: bench.MustDocker(t, "version", "--format", "{{.Server.Version}}"),
-		Store:  imageStore(t), Images: images})
+		Store:  bench.ImageStore(t), Images: images})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,15 +154,6 @@ func readFloorImages(t *testing.T) *floorImages {
 		t.Fatalf("%s: %v", floorImagesFile, err)
 	}
 	return &f
-}
-
-// imageStore is "containerd" or "classic": the engine's image store, which decides what
-// `docker image ls` counts as an image's size.
-func imageStore(t *testing.T) string {
-	if strings.Contains(bench.MustDocker(t, "info", "--format", "{{json .DriverStatus}}"), "io.containerd.snapshotter") {
-		return "containerd"
-	}
-	return "classic"
 }
 
 func benchImages(t *testing.T) ([]imageFigure, int64) {

@@ -87,7 +87,7 @@ func benchMachine(t *testing.T) [][2]string {
 		{"Memory", mem},
 		{"Kernel", out("uname", "-r")},
 		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}") + " (the " + bench.Toolchain() + " toolchain), " +
-			imageStore(t) + " image store, storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
+			bench.ImageStore(t) + " image store, storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
 		{"Docker CLI", bench.MustDocker(t, "version", "--format", "{{.Client.Version}}")},
 		{"Docker Compose", bench.MustDocker(t, "compose", "version", "--short")},
 		{"Buildx", bench.MustDocker(t, "buildx", "version")},

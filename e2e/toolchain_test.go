@@ -42,10 +42,6 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 	for i, name := range header {
 		cell[name] = row[i]
 	}
-	store := "classic"
-	if strings.Contains(bench.MustDocker(t, "info", "--format", "{{json .DriverStatus}}"), "io.containerd.snapshotter") {
-		store = "containerd"
-	}
 	// Debian's packages add their own suffixes (26.1.5+dfsg1, 2.26.1-4): the README gives the
 	// upstream version.
 	upstream := regexp.MustCompile(`^v?(\d+\.\d+\.\d+)`)
@@ -67,7 +63,7 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 		"buildx":      version("buildx", buildx[1]),
 		"runc":        version("runc", bench.MustDocker(t, "info", "--format", "{{.RuncCommit.ID}}")),
 		"containerd":  version("containerd", bench.MustDocker(t, "info", "--format", "{{.ContainerdCommit.ID}}")),
-		"Image store": store,
+		"Image store": bench.ImageStore(t),
 	} {
 		got := strings.TrimPrefix(cell[column], "v")
 		if got != want && !strings.HasPrefix(got, want+" ") {

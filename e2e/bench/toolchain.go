@@ -3,6 +3,7 @@ package bench
 import (
 	"os"
 	"strings"
+	"testing"
 )
 
 // The course is tested on two Docker toolchains (.ci/docker-toolchains.env): "current", what
@@ -25,4 +26,14 @@ func Toolchain() string {
 		}
 	}
 	return "current"
+}
+
+// ImageStore is "containerd" or "classic": the engine's image store, which decides what
+// `docker image ls` counts as an image's size.
+func ImageStore(t testing.TB) string {
+	t.Helper()
+	if strings.Contains(MustDocker(t, "info", "--format", "{{json .DriverStatus}}"), "io.containerd.snapshotter") {
+		return "containerd"
+	}
+	return "classic"
 }
