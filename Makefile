@@ -34,7 +34,7 @@ e2e: ## end-to-end tests in real containers, on the current Docker (base images 
 e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back)
 	@E2E_TIMEOUT=$(E2E_TIMEOUT) .ci/e2e-floor.sh
 
-bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (~25 min)
+bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (not in test)
 	@.ci/install-tools.sh wrk
 	@mkdir -p .cache
 	@docker info >/dev/null 2>&1 || { echo "make bench: no Docker engine answers; run .ci/provision-docker.sh" >&2; exit 1; }

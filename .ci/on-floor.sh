@@ -27,13 +27,14 @@ fi
 .ci/provision-docker.sh current >/dev/null
 images/base-images.sh >/dev/null
 mkdir -p .cache
-# shellcheck disable=SC2046 # one argument per tag
-ids=$(docker image inspect --format '{{.Id}}' $(images/base-images.sh --tags))
+tags=$(images/base-images.sh --tags)
+# shellcheck disable=SC2086 # one argument per tag
+ids=$(docker image inspect --format '{{.Id}}' $tags)
 stamp=/var/lib/bdc-docker/floor/base-images.from-current
 if [ "$ids" != "$(cat "$stamp" 2>/dev/null)" ]; then
 	say "saving the current engine's base images for the floor"
-	# shellcheck disable=SC2046 # one argument per tag
-	docker save -o .cache/base-images.tar $(images/base-images.sh --tags)
+	# shellcheck disable=SC2086 # one argument per tag
+	docker save -o .cache/base-images.tar $tags
 fi
 
 # shellcheck disable=SC2317 # called by the trap
