@@ -3,8 +3,10 @@
 #   1. prepare Go: check the version, download the modules, build the binary;
 #   2. start postgres:17-trixie (published on 127.0.0.1 only) and wait until it answers;
 #   3. create the tables, seed them, and serve until Ctrl-C.
-# Ctrl-C stops the server and removes the database container (its data goes with it).
+# Ctrl-C stops the server and removes the database container (its data goes with it); a
+# second Ctrl-C stops the server without waiting for requests in flight.
 # Running it again while the container is up replaces that container cleanly.
+# It takes no arguments; DB_PORT and PORT choose other ports than 5432 and 8080.
 set -eu
 cd "$(dirname "$0")"
 
@@ -24,6 +26,7 @@ die() {
 	printf 'run-local.sh: %s\n' "$*" >&2
 	exit 1
 }
+[ "$#" -eq 0 ] || die "unknown argument '$1'; usage: ./run-local.sh (no arguments; DB_PORT and PORT choose the ports)"
 
 phase "1/3 Preparing the Go environment"
 command -v go >/dev/null 2>&1 || die "go is not installed: get Go 1.26 or newer from https://go.dev/dl/"
@@ -61,8 +64,11 @@ phase "3/3 Creating the tables, seeding them, serving on http://127.0.0.1:$PORT/
 "$APP" seed_db
 "$APP" &
 app_pid=$!
-# Ctrl-C or a TERM: stop the server first (it finishes in-flight requests), then the database.
-trap 'kill -TERM "$app_pid" 2>/dev/null || true' INT TERM
+# Stop the server first (it finishes in-flight requests), then the database. Ctrl-C reaches
+# the server itself, as it is in this script's process group: passing it on as well would
+# count as a second Ctrl-C. A TERM sent to this script alone is passed on.
+trap ':' INT
+trap 'kill -TERM "$app_pid" 2>/dev/null || true' TERM
 status=0
 wait "$app_pid" || status=$?
 if [ "$status" -gt 128 ]; then

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +12,7 @@ import (
 )
 
 // config is everything that may change between runs. It comes from the environment only,
-// and every default is here.
+// and every default is here. Later stages set what stage 01 leaves at its default.
 type config struct {
 	DatabaseURL     string        // DATABASE_URL, with the password of DATABASE_PASSWORD_FILE in it
 	PasswordFile    string        // DATABASE_PASSWORD_FILE: a file (a Compose secret) that holds the password
@@ -40,15 +38,18 @@ var defaults = map[string]string{
 	"SHUTDOWN_TIMEOUT": "10s",
 }
 
+// setting is the value of an environment variable, or its default when it is empty.
+func setting(getenv func(string) string, name string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return defaults[name]
+}
+
 // loadConfig reads the configuration. A bad value is an error that names its variable and
 // says what would be right.
 func loadConfig(getenv func(string) string) (config, error) {
-	get := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return defaults[name]
-	}
+	get := func(name string) string { return setting(getenv, name) }
 	var cfg config
 	var errs []string
 	bad := func(name, format string, args ...any) {
@@ -59,11 +60,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if _, err := database.ParseURL(cfg.DatabaseURL); err != nil {
 		errs = append(errs, err.Error()) // it names DATABASE_URL and masks the password
 	} else if cfg.PasswordFile = get("DATABASE_PASSWORD_FILE"); cfg.PasswordFile != "" {
-		withPassword, err := addPassword(cfg.DatabaseURL, cfg.PasswordFile)
-		if err != nil {
+		if cfg.DatabaseURL, err = database.WithPasswordFile(cfg.DatabaseURL, cfg.PasswordFile); err != nil {
 			bad("DATABASE_PASSWORD_FILE", "%v", err)
 		}
-		cfg.DatabaseURL = withPassword
 	}
 	cfg.Host = get("HOST")
 	if net.ParseIP(cfg.Host) == nil && cfg.Host != "localhost" {
@@ -77,15 +76,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "not a log level; use debug, info, warn or error")
 	}
-	cfg.LogFormat = get("LOG_FORMAT")
-	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+	if cfg.LogFormat = get("LOG_FORMAT"); cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		bad("LOG_FORMAT", "not a log format; use text or json")
 	}
-	initDB, err := strconv.ParseBool(get("INIT_DB"))
-	if err != nil {
+	if cfg.InitDB, err = strconv.ParseBool(get("INIT_DB")); err != nil {
 		bad("INIT_DB", "not a boolean; use true or false")
 	}
-	cfg.InitDB = initDB
 	duration := func(name string) time.Duration {
 		d, err := time.ParseDuration(get(name))
 		if err != nil || d <= 0 {
@@ -99,26 +95,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("bad configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return cfg, nil
-}
-
-// addPassword puts the password that a file holds into a postgres:// URL. A Compose secret
-// is such a file: unlike an environment variable, it shows in neither `docker inspect` nor
-// the process's environment.
-func addPassword(rawURL, file string) (string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("needs a postgres:// DATABASE_URL to put the password in")
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("cannot read the password: %w", err)
-	}
-	password := strings.TrimRight(string(data), "\r\n")
-	if password == "" {
-		return "", fmt.Errorf("the file is empty")
-	}
-	u.User = url.UserPassword(u.User.Username(), password)
-	return u.String(), nil
 }
 
 // Addr is the listen address, host:port.

@@ -55,3 +55,13 @@ func (s *Store) wrap(op string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
+
+// alsoIs returns err, message and all, made to match target with errors.Is too.
+func alsoIs(err, target error) error { return marked{err, target} }
+
+type marked struct {
+	error
+	target error
+}
+
+func (m marked) Unwrap() []error { return []error{m.error, m.target} }

@@ -35,5 +35,5 @@ func Open(raw string) (*Store, error) {
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	return &Store{db: db, dialect: dialects[src.Driver], url: Redact(raw)}, nil
+	return &Store{db: db, dialect: dialects[src.Driver], url: Redact(raw), memory: src.Memory}, nil
 }

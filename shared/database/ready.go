@@ -19,7 +19,7 @@ const (
 //
 // A database that answers and refuses the login (ErrRejected) is not waited for: its answer
 // would not change. When time runs out the error gives the timeout and the last ping's error,
-// which says why the database did not answer. When ctx ends first, the error wraps ctx's.
+// which says why the database did not answer, and is ErrUnavailable. When ctx ends first, the error wraps ctx's.
 func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 	waitCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -41,7 +41,7 @@ func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 			if ctx.Err() != nil {
 				return fmt.Errorf("waiting for database %s: %w", s.url, ctx.Err())
 			}
-			return fmt.Errorf("database %s did not answer within %s: %w", s.url, timeout, lastErr)
+			return alsoIs(fmt.Errorf("database %s did not answer within %s: %w", s.url, timeout, lastErr), ErrUnavailable)
 		case <-time.After(wait):
 		}
 	}

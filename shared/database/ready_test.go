@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"base-docker-and-compose/shared/database"
 )
 
 func TestWaitReadySQLite(t *testing.T) {
@@ -29,7 +31,13 @@ func TestWaitReadyTimesOut(t *testing.T) {
 	if elapsed < timeout || elapsed > timeout+time.Second {
 		t.Errorf("WaitReady returned after %v, want about %v", elapsed, timeout)
 	}
+	if !errors.Is(err, database.ErrUnavailable) {
+		t.Errorf("WaitReady: error %v is not ErrUnavailable", err)
+	}
 	msg := err.Error()
+	if strings.Contains(msg, database.ErrUnavailable.Error()) {
+		t.Errorf("WaitReady: error %q repeats %q, which only errors.Is needs", msg, database.ErrUnavailable)
+	}
 	for _, want := range []string{
 		"database postgres://u:xxxxx@127.0.0.1:1/db",
 		"did not answer within 1s",

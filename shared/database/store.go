@@ -17,6 +17,7 @@ type Store struct {
 	db      *sqlx.DB
 	dialect dialect
 	url     string // the DATABASE_URL with its password masked, for error messages
+	memory  bool   // an in-memory SQLite database, born empty with the Store
 }
 
 const selectWorkers = `SELECT id, name, email, role, created_at FROM workers`
@@ -55,6 +56,10 @@ func (s *Store) GetWorker(ctx context.Context, id int64) (worker.Worker, error) 
 func inUTC(w *worker.Worker) {
 	w.CreatedAt = w.CreatedAt.UTC()
 }
+
+// InMemory reports whether the database is an in-memory SQLite one: empty when the Store is
+// opened, and gone when it is closed.
+func (s *Store) InMemory() bool { return s.memory }
 
 // Ping checks that the database answers now; WaitReady waits until it does.
 func (s *Store) Ping(ctx context.Context) error {

@@ -17,10 +17,9 @@ var stages = []stage{
 	{Dir: "03-compose", Title: "Docker Compose",
 		Changes: []string{"README.md", "compose.yaml", "compose.reference.yaml", "api_token.example", "run-dockered.sh"}},
 	{Dir: "04-entrypoint", Title: "An entrypoint that prepares the database",
-		Changes: []string{"README.md", "entrypoint.sh", "Dockerfile", "compose.yaml", "run.go", "manage.go", "run_test.go"}},
+		Changes: []string{"README.md", "entrypoint.sh", "Dockerfile", "compose.yaml"}},
 	{Dir: "05-env-vars", Title: "Configuration and secrets from the environment",
 		Changes: []string{"README.md", ".env.template", "init-env.sh", "compose.yaml"}},
 	{Dir: "06-profiles", Title: "Development and production profiles",
-		Changes: []string{"README.md", "compose.yaml", "Dockerfile.prod", ".dockerignore", ".env.template", "init-env.sh",
-			"config.go", "config_test.go", "run.go", "run_test.go", "serve.go", "healthcheck.go"}},
+		Changes: []string{"README.md", "compose.yaml", "Dockerfile.prod", ".dockerignore", ".env.template", "init-env.sh"}},
 }
