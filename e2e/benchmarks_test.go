@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // TestBenchmarks is `make bench`: it measures the figures of docs/benchmarks.md and writes
@@ -34,7 +34,7 @@ func TestBenchmarks(t *testing.T) {
 	t.Run("builds", func(t *testing.T) { rep.builds = benchBuilds(t, runs) })
 	t.Run("images", func(t *testing.T) {
 		rep.images, rep.binary = benchImages(t)
-		rep.store = bench.ImageStore(t)
+		rep.store = harness.ImageStore(t)
 		rep.floorImages = readFloorImages(t)
 	})
 	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
@@ -73,18 +73,18 @@ func benchBuilds(t *testing.T, runs int) []buildFigure {
 		stage, dockerfile, _ := strings.Cut(f.name, "/")
 		dir := copyStage(t, stage)
 		f.dockerfile = dockerfile
-		tag := bench.UniqueName(t)
+		tag := harness.UniqueName(t)
 		build := func() float64 {
 			args := []string{"--build-context", "shared=" + filepath.Join(dir, "..", "shared"), "-f", filepath.Join(dir, f.dockerfile)}
 			start := time.Now()
-			bench.Build(t, dir, tag, args...)
+			harness.Build(t, dir, tag, args...)
 			return time.Since(start).Seconds()
 		}
 		for run := 1; run <= runs; run++ {
 			// Cold: no layer and no cache mount (downloaded modules, compiled packages, the C
 			// of go-sqlite3) survives; the base image stays, as it would on a CI runner.
-			bench.MustDocker(t, "image", "rm", "-f", tag)
-			bench.MustDocker(t, "builder", "prune", "--all", "--force")
+			harness.MustDocker(t, "image", "rm", "-f", tag)
+			harness.MustDocker(t, "builder", "prune", "--all", "--force")
 			cold := build()
 			// The one-line change a developer makes: a new line of Go in a handler file.
 			edit := fmt.Sprintf("\nvar _ = \"bench edit %d\"\n", run)
@@ -129,13 +129,13 @@ const floorImagesFile = "../.cache/bench-images-floor.json"
 // TestBenchImageSizesOnTheFloor is the part of `make bench` that runs on the floor engine
 // (.ci/on-floor.sh): the app images' sizes there, for TestBenchmarks's report.
 func TestBenchImageSizesOnTheFloor(t *testing.T) {
-	if bench.Toolchain() != "floor" {
+	if harness.Toolchain() != "floor" {
 		t.Fatal("run this on the floor engine: make bench does (.ci/on-floor.sh)")
 	}
 	images, _ := benchImages(t)
 	data, err := json.Marshal(floorImages{
-		Engine: bench.MustDocker(t, "version", "--format", "{{.Server.Version}}"),
-		Store:  bench.ImageStore(t), Images: images})
+		Engine: harness.MustDocker(t, "version", "--format", "{{.Server.Version}}"),
+		Store:  harness.ImageStore(t), Images: images})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,9 +167,9 @@ func benchImages(t *testing.T) ([]imageFigure, int64) {
 		{"06-profiles dev", "06-profiles", "Dockerfile"},
 		{"06-profiles prod", "06-profiles", "Dockerfile.prod"},
 	} {
-		tag := bench.UniqueName(t)
-		bench.Build(t, "../"+img.stage, tag, "--build-context", "shared=../shared", "-f", "../"+img.stage+"/"+img.dockerfile)
-		size, err := strconv.ParseInt(bench.MustDocker(t, "image", "inspect", "-f", "{{.Size}}", tag), 10, 64)
+		tag := harness.UniqueName(t)
+		harness.Build(t, "../"+img.stage, tag, "--build-context", "shared=../shared", "-f", "../"+img.stage+"/"+img.dockerfile)
+		size, err := strconv.ParseInt(harness.MustDocker(t, "image", "inspect", "-f", "{{.Size}}", tag), 10, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func benchImages(t *testing.T) ([]imageFigure, int64) {
 		if img.dockerfile == "Dockerfile.prod" {
 			// The floor: the static binary alone, copied out of the image.
 			out := filepath.Join(t.TempDir(), "app")
-			bench.MustDocker(t, "cp", bench.CreateContainer(t, tag)+":/usr/local/bin/app", out)
+			harness.MustDocker(t, "cp", harness.CreateContainer(t, tag)+":/usr/local/bin/app", out)
 			info, err := os.Stat(out)
 			if err != nil {
 				t.Fatal(err)
@@ -200,11 +200,11 @@ func benchStartups(t *testing.T, runs int) []startupFigure {
 	var figures []startupFigure
 	for _, s := range []struct {
 		name    string
-		project func() *bench.Project
+		project func() *harness.Project
 	}{
-		{"03-compose", func() *bench.Project { return stageProject(t, "03-compose") }},
-		{"04-entrypoint", func() *bench.Project { return stageProject(t, "04-entrypoint") }},
-		{"06-profiles prod", func() *bench.Project { p, _, _ := stage06(t, "prod"); return p }},
+		{"03-compose", func() *harness.Project { return stageProject(t, "03-compose") }},
+		{"04-entrypoint", func() *harness.Project { return stageProject(t, "04-entrypoint") }},
+		{"06-profiles prod", func() *harness.Project { p, _, _ := stage06(t, "prod"); return p }},
 	} {
 		p := s.project()
 		p.MustCompose("build") // images are built beforehand: this times starting, not building
@@ -242,9 +242,9 @@ func benchStops(t *testing.T, runs int) []stopFigure {
 		for range runs {
 			id := start()
 			begin := time.Now()
-			bench.MustDocker(t, "stop", id)
+			harness.MustDocker(t, "stop", id)
 			f.seconds = append(f.seconds, time.Since(begin).Seconds())
-			if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+			if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
 				t.Errorf("%s: the app exited %s after docker stop, want 0", name, code)
 			}
 		}
@@ -252,18 +252,18 @@ func benchStops(t *testing.T, runs int) []stopFigure {
 	}
 
 	// 02: the image alone, on its in-memory SQLite default.
-	tag := bench.UniqueName(t)
-	bench.Build(t, "../02-dockerizing", tag, "--build-context", "shared=../shared")
-	port := bench.FreePort(t)
-	id := bench.RunContainer(t, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), tag)
-	bench.MustDocker(t, "stop", id)
+	tag := harness.UniqueName(t)
+	harness.Build(t, "../02-dockerizing", tag, "--build-context", "shared=../shared")
+	port := harness.FreePort(t)
+	id := harness.RunContainer(t, "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), tag)
+	harness.MustDocker(t, "stop", id)
 	timeStop("02-dockerizing", func() string {
-		bench.MustDocker(t, "start", id)
+		harness.MustDocker(t, "start", id)
 		waitHealthz(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port))
 		return id
 	})
 
-	composeStop := func(name, service string, p *bench.Project) {
+	composeStop := func(name, service string, p *harness.Project) {
 		p.Up()
 		timeStop(name, func() string {
 			p.MustCompose("up", "-d", "--wait")
@@ -274,7 +274,7 @@ func benchStops(t *testing.T, runs int) []stopFigure {
 	composeStop("03-compose", "app", stageProject(t, "03-compose"))
 	composeStop("04-entrypoint", "app", stageProject(t, "04-entrypoint"))
 	dir := copyStage(t, "05-env-vars")
-	if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
 		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
 	}
 	composeStop("05-env-vars", "app", stageProjectIn(t, dir))
@@ -286,8 +286,8 @@ func benchStops(t *testing.T, runs int) []stopFigure {
 }
 
 func waitHealthz(t *testing.T, url string) {
-	bench.Eventually(t, 30*time.Second, func() error {
-		status, _, err := bench.TryGet(url)
+	harness.Eventually(t, 30*time.Second, func() error {
+		status, _, err := harness.TryGet(url)
 		if err != nil || status != 200 {
 			return fmt.Errorf("healthz: %d %v", status, err)
 		}
@@ -325,7 +325,7 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		t.Fatalf("the API lists %d workers, want 100", n)
 	}
 	id := psql(t, p, "SELECT id FROM workers ORDER BY id OFFSET 49 LIMIT 1")
-	appPID := bench.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
+	appPID := harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
 	routes := []string{"/api/v1/workers", "/api/v1/workers/" + id}
 	clients := []int{1, 16, 64}
 
@@ -338,7 +338,7 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 	mem := memoryFigure{peak: map[int][]memory{}}
 	var quiet quietFigure
 	// A short warm-up, not measured: connection pools fill, the page cache holds the table.
-	warmUp := func() { bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second) }
+	warmUp := func() { harness.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second) }
 	warmUp()
 	for run := 1; run <= runs; run++ {
 		idle, err := readMemory(appPID)
@@ -349,7 +349,7 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		for i := range figures {
 			f := &figures[i]
 			stop := sampleMemory(appPID)
-			res := bench.Wrk(t, apiURLOf(t, p, "app-prod", f.route), f.clients, duration)
+			res := harness.Wrk(t, apiURLOf(t, p, "app-prod", f.route), f.clients, duration)
 			peak := stop()
 			f.rps, f.p50, f.p99 = append(f.rps, res.RPS), append(f.p50, res.P50), append(f.p99, res.P99)
 			mem.peak[f.clients] = append(mem.peak[f.clients], peak)
@@ -364,7 +364,7 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		p.Env = append(slices.Clone(env), "LOG_LEVEL=warn")
 		p.MustCompose("up", "-d", "--wait", "app-prod")
 		warmUp()
-		res := bench.Wrk(t, apiURLOf(t, p, "app-prod", routes[1]), 64, duration)
+		res := harness.Wrk(t, apiURLOf(t, p, "app-prod", routes[1]), 64, duration)
 		info := figures[len(figures)-1].rps[run-1]
 		quiet.info, quiet.warn = append(quiet.info, info), append(quiet.warn, res.RPS)
 		quiet.ratio = append(quiet.ratio, res.RPS/info)
@@ -372,7 +372,7 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		p.Env = env
 		p.MustCompose("up", "-d", "--wait", "app-prod")
 		warmUp()
-		appPID = bench.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
+		appPID = harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
 	}
 	return figures, mem, quiet
 }
@@ -387,11 +387,11 @@ func readMemory(pid string) (memory, error) {
 	if err != nil {
 		return memory{}, err
 	}
-	rss, err := bench.StatusMiB(string(data), "VmRSS")
+	rss, err := harness.StatusMiB(string(data), "VmRSS")
 	if err != nil {
 		return memory{}, err
 	}
-	anon, err := bench.StatusMiB(string(data), "RssAnon")
+	anon, err := harness.StatusMiB(string(data), "RssAnon")
 	return memory{rss, anon}, err
 }
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // benchReport holds what TestBenchmarks measured and writes it as docs/benchmarks.md.
@@ -86,21 +86,21 @@ func benchMachine(t *testing.T) [][2]string {
 		{"CPU", fmt.Sprintf("%s, %d cores", cpu, runtime.NumCPU())},
 		{"Memory", mem},
 		{"Kernel", out("uname", "-r")},
-		{"Docker engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}") + " (the " + bench.Toolchain() + " toolchain), " +
-			bench.ImageStore(t) + " image store, storage driver " + bench.MustDocker(t, "info", "--format", "{{.Driver}}")},
-		{"Docker CLI", bench.MustDocker(t, "version", "--format", "{{.Client.Version}}")},
-		{"Docker Compose", bench.MustDocker(t, "compose", "version", "--short")},
-		{"Buildx", bench.MustDocker(t, "buildx", "version")},
+		{"Docker engine", harness.MustDocker(t, "version", "--format", "{{.Server.Version}}") + " (the " + harness.Toolchain() + " toolchain), " +
+			harness.ImageStore(t) + " image store, storage driver " + harness.MustDocker(t, "info", "--format", "{{.Driver}}")},
+		{"Docker CLI", harness.MustDocker(t, "version", "--format", "{{.Client.Version}}")},
+		{"Docker Compose", harness.MustDocker(t, "compose", "version", "--short")},
+		{"Buildx", harness.MustDocker(t, "buildx", "version")},
 		{"Go (host)", runtime.Version()},
 		{"Load tool", strings.TrimSpace(strings.Split(out("wrk", "--version"), "Copyright")[0]) + " (Debian package `wrk`)"},
 	}
 	for _, tag := range []string{"golang:1.26-trixie", "postgres:17-trixie", "gcr.io/distroless/static-debian13:nonroot"} {
 		kind := "official image"
-		label := bench.MustDocker(t, "image", "inspect", "-f", `{{index .Config.Labels "dev.base-docker-and-compose.stand-in"}}`, tag)
+		label := harness.MustDocker(t, "image", "inspect", "-f", `{{index .Config.Labels "dev.base-docker-and-compose.stand-in"}}`, tag)
 		if label != "" && label != "<no value>" {
 			kind = "stand-in baked by images/base-images.sh (no registry reachable)"
 		}
-		id := bench.MustDocker(t, "image", "inspect", "-f", "{{.Id}}", tag)
+		id := harness.MustDocker(t, "image", "inspect", "-f", "{{.Id}}", tag)
 		rows = append(rows, [2]string{"`" + tag + "`", fmt.Sprintf("%s, %.12s", kind, strings.TrimPrefix(id, "sha256:"))})
 	}
 	return rows
@@ -111,7 +111,7 @@ func spread(format string, xs []float64) string {
 	if len(xs) == 1 {
 		return fmt.Sprintf(format, xs[0])
 	}
-	return fmt.Sprintf(format+" ("+format+"–"+format+")", bench.Median(xs), slices.Min(xs), slices.Max(xs))
+	return fmt.Sprintf(format+" ("+format+"–"+format+")", harness.Median(xs), slices.Min(xs), slices.Max(xs))
 }
 
 // plural is "1 client", "16 clients".

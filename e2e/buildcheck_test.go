@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // `docker build --check` runs BuildKit's Dockerfile rules without building anything. The
@@ -14,13 +14,13 @@ import (
 // 02 lesson shows, and proves the check fails on a mistake learners make: the shell form of
 // CMD, which starts the app under /bin/sh -c, so `docker stop` signals the shell, not the app.
 func TestBuildCheck(t *testing.T) {
-	bench.RequireImage(t, "golang:1.26-trixie")
+	harness.RequireImage(t, "golang:1.26-trixie")
 	dir := copyStage(t, "02-dockerizing")
 	// -q: the progress lines (with their timings) stay out; the findings are on stdout.
 	args := []string{"build", "--check", "-q", "--build-context", "shared=../shared", "."}
 	command := "docker " + strings.Join(args, " ")
 
-	r := bench.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
+	r := harness.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
 	if r.Err != nil {
 		t.Fatalf("%s on stage 02's Dockerfile: %v\n%s", command, r.Err, r.Output())
 	}
@@ -38,7 +38,7 @@ func TestBuildCheck(t *testing.T) {
 	if err := os.WriteFile(dockerfile, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = bench.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
+	r = harness.Cmd{Dir: dir, Name: "docker", Args: args}.Run()
 	if r.Err == nil || !strings.Contains(r.Output(), "JSONArgsRecommended") {
 		t.Fatalf("%s with CMD in shell form: %v\n%s\nwant a failure naming JSONArgsRecommended", command, r.Err, r.Output())
 	}

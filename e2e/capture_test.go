@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // The stage READMEs show what a learner's commands print, as captured here by the tests,
@@ -52,7 +52,7 @@ func capture(t *testing.T, stage, name, project, command, output string) {
 	}
 	file := filepath.Join("..", "docs", "captured", stage, name+".txt")
 	update := os.Getenv("UPDATE_CAPTURES") == "1"
-	if bench.Toolchain() == "floor" {
+	if harness.Toolchain() == "floor" {
 		// The pages show what the current Docker prints. Where the floor prints something
 		// else, that text is kept apart, for the pages to say what an older Docker shows.
 		floor := filepath.Join("..", "docs", "captured", "floor", stage, name+".txt")

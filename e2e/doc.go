@@ -1,3 +1,3 @@
 // Package e2e holds the course's end-to-end tests: each one builds and starts real images
-// and containers through the bench, and checks what a learner would see.
+// and containers through the harness (e2e/harness), and checks what a learner would see.
 package e2e

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -14,12 +13,6 @@ func jsonUnmarshal(body []byte, v any) error {
 	}
 	return nil
 }
-
-// errorf is fmt.Errorf, short for Eventually's functions.
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
-// sortStrings sorts in place.
-func sortStrings(s []string) { slices.Sort(s) }
 
 // grepLines keeps the lines of text that contain pattern, as grep does.
 func grepLines(text, pattern string) string {

@@ -3,7 +3,7 @@ package e2e
 import (
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
-func TestMain(m *testing.M) { bench.Main(m) }
+func TestMain(m *testing.M) { harness.Main(m) }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/database/storetest"
 )
@@ -16,10 +16,10 @@ import (
 // startPostgres starts PostgreSQL 17 (testdata/postgres) and returns a DATABASE_URL for it,
 // on its port published on 127.0.0.1.
 // Extra environment goes to compose (SMOKE_DB_PORT fixes the host port).
-func startPostgres(t *testing.T, env ...string) (string, *bench.Project) {
+func startPostgres(t *testing.T, env ...string) (string, *harness.Project) {
 	t.Helper()
-	bench.RequireImage(t, "postgres:17-trixie")
-	p := bench.NewProject(t, "testdata/postgres")
+	harness.RequireImage(t, "postgres:17-trixie")
+	p := harness.NewProject(t, "testdata/postgres")
 	p.Env = env
 	p.Up()
 	return "postgres://smoke:smoke-password@" + p.Addr("db", 5432) + "/smokedb?sslmode=disable&connect_timeout=5", p
@@ -48,7 +48,7 @@ func openReady(t *testing.T, url string) *database.Store {
 // layer's 503), not an unknown error; once it is back, the same store serves again.
 func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 	// The host port must survive the restart: the store's URL names it.
-	url, p := startPostgres(t, fmt.Sprintf("SMOKE_DB_PORT=%d", bench.FreePort(t)))
+	url, p := startPostgres(t, fmt.Sprintf("SMOKE_DB_PORT=%d", harness.FreePort(t)))
 	store := openReady(t, url)
 	defer store.Close()
 	if err := store.ResetSchema(t.Context()); err != nil {
@@ -67,7 +67,7 @@ func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 	}
 
 	p.MustCompose("start", "db")
-	bench.Eventually(t, 30*time.Second, func() error {
+	harness.Eventually(t, 30*time.Second, func() error {
 		workers, err := store.ListWorkers(t.Context())
 		if err == nil && len(workers) == 0 {
 			err = errors.New("no workers after the restart")

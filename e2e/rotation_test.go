@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // The password rotation of the stage 05 and 06 READMEs, run as written: the shell block of
@@ -30,7 +30,7 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 		t.Run(tt.stage, func(t *testing.T) {
 			block := readmeShellBlock(t, "../"+tt.stage+"/README.md", tt.after)
 			dir := copyStage(t, tt.stage)
-			if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+			if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
 				t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
 			}
 			p := stageProjectApps(t, dir, tt.apps)
@@ -44,7 +44,7 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 			if len(tt.profiles) > 0 {
 				env = append(env, "COMPOSE_PROFILES="+strings.Join(tt.profiles, ","))
 			}
-			r := bench.Cmd{Dir: dir, Env: env, Name: "sh", Args: []string{"-euc", block}}.Run()
+			r := harness.Cmd{Dir: dir, Env: env, Name: "sh", Args: []string{"-euc", block}}.Run()
 			if r.Err != nil {
 				t.Fatalf("the README's rotation:\n%s\n%v\n%s", block, r.Err, r.Output())
 			}

@@ -9,15 +9,15 @@ import (
 
 	_ "github.com/lib/pq"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
-// The bench's proof: the base images keep the contract the course relies on, whether they
+// The harness's proof: the base images keep the contract the course relies on, whether they
 // are the official images or the stand-ins baked by images/base-images.sh.
 
 func TestPostgresImageKeepsTheOfficialContract(t *testing.T) {
-	bench.RequireImage(t, "postgres:17-trixie")
-	p := bench.NewProject(t, "testdata/postgres")
+	harness.RequireImage(t, "postgres:17-trixie")
+	p := harness.NewProject(t, "testdata/postgres")
 	p.Up()
 
 	if got := strings.TrimSpace(p.Exec("db", "psql", "-U", "smoke", "-d", "smokedb", "-tAc", "select 1").Stdout); got != "1" {
@@ -50,7 +50,7 @@ func TestPostgresImageKeepsTheOfficialContract(t *testing.T) {
 	p.MustCompose("stop", "db")
 	stopped := time.Since(start)
 	id := p.MustCompose("ps", "-a", "-q", "db")
-	if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+	if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
 		t.Errorf("exit code after stop = %s, want 0", code)
 	}
 	if logs := p.Logs(); !strings.Contains(logs, "database system is shut down") {
@@ -68,15 +68,15 @@ func TestPostgresImageKeepsTheOfficialContract(t *testing.T) {
 }
 
 func TestGolangImageBuildsCgo(t *testing.T) {
-	bench.RequireImage(t, "golang:1.26-trixie")
-	tag := bench.UniqueName(t) + ":test"
-	bench.Build(t, "testdata/cgo-sqlite", tag)
-	out := bench.MustDocker(t, "run", "--rm", tag)
+	harness.RequireImage(t, "golang:1.26-trixie")
+	tag := harness.UniqueName(t) + ":test"
+	harness.Build(t, "testdata/cgo-sqlite", tag)
+	out := harness.MustDocker(t, "run", "--rm", tag)
 	if !strings.HasPrefix(out, "sqlite 3.") {
 		t.Errorf("the cgo program printed %q, want sqlite 3.x", out)
 	}
 
-	tools := bench.MustDocker(t, "run", "--rm", "golang:1.26-trixie", "sh", "-c",
+	tools := harness.MustDocker(t, "run", "--rm", "golang:1.26-trixie", "sh", "-c",
 		"go version && gcc --version | head -n1 && make --version | head -n1 && git --version && curl --version | head -n1 && ps --version")
 	for _, want := range []string{"go version go1.26", "gcc", "GNU Make", "git version", "curl", "procps"} {
 		if !strings.Contains(tools, want) {
@@ -86,10 +86,10 @@ func TestGolangImageBuildsCgo(t *testing.T) {
 }
 
 func TestDistrolessStaticRunsAsNonroot(t *testing.T) {
-	bench.RequireImage(t, "gcr.io/distroless/static-debian13:nonroot")
-	tag := bench.UniqueName(t) + ":test"
-	bench.Build(t, "testdata/distroless", tag)
-	out := bench.MustDocker(t, "run", "--rm", tag)
+	harness.RequireImage(t, "gcr.io/distroless/static-debian13:nonroot")
+	tag := harness.UniqueName(t) + ":test"
+	harness.Build(t, "testdata/distroless", tag)
+	out := harness.MustDocker(t, "run", "--rm", tag)
 	want := "uid=65532 user=nonroot home=/home/nonroot certs=true tz=ok shell=false"
 	if out != want {
 		t.Errorf("on distroless static the check printed\n%q, want\n%q", out, want)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -19,17 +19,17 @@ import (
 // container, creates and seeds the tables and serves; Ctrl-C stops the server and removes
 // the container. A container left by an earlier run is replaced.
 func TestStage01RunLocal(t *testing.T) {
-	bench.RequireImage(t, "postgres:17-trixie")
+	harness.RequireImage(t, "postgres:17-trixie")
 	stage, err := filepath.Abs("../01-starting-point")
 	if err != nil {
 		t.Fatal(err)
 	}
-	container := bench.UniqueName(t)
-	appPort, dbPort := bench.FreePort(t), bench.FreePort(t)
-	t.Cleanup(func() { bench.Docker("rm", "-f", "-v", container) })
+	container := harness.UniqueName(t)
+	appPort, dbPort := harness.FreePort(t), harness.FreePort(t)
+	t.Cleanup(func() { harness.Docker("rm", "-f", "-v", container) })
 
 	// What an earlier run left behind: a container of the same name, running.
-	bench.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
+	harness.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
 
 	var out bytes.Buffer
 	cmd := exec.Command("./run-local.sh")
@@ -52,13 +52,13 @@ func TestStage01RunLocal(t *testing.T) {
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", appPort)
 	var workers []worker.Worker
-	bench.Eventually(t, 3*time.Minute, func() error {
+	harness.Eventually(t, 3*time.Minute, func() error {
 		select {
 		case err := <-exited:
 			t.Fatalf("run-local.sh exited before serving: %v\n%s", err, out.String())
 		default:
 		}
-		status, body, err := bench.TryGet(base + "/api/v1/workers")
+		status, body, err := harness.TryGet(base + "/api/v1/workers")
 		if err != nil || status != 200 {
 			return fmt.Errorf("GET /api/v1/workers: %d %s %v", status, body, err)
 		}
@@ -68,11 +68,11 @@ func TestStage01RunLocal(t *testing.T) {
 	if len(workers) != len(worker.Dummies()) {
 		t.Errorf("the API serves %d workers, want the %d seeded", len(workers), len(worker.Dummies()))
 	}
-	bench.GetJSON(t, base+"/readyz", 200, &map[string]string{})
+	harness.GetJSON(t, base+"/readyz", 200, &map[string]string{})
 	for _, c := range []struct{ name, path string }{
 		{"curl-worker", "/api/v1/workers/1"}, {"curl-missing", "/api/v1/workers/999"}, {"curl-bad-id", "/api/v1/workers/abc"},
 	} {
-		_, body := bench.Get(t, base+c.path)
+		_, body := harness.Get(t, base+c.path)
 		capture(t, "01-starting-point", c.name, "", "curl -s 127.0.0.1:8080"+c.path, string(body)+"\n")
 	}
 
@@ -103,10 +103,10 @@ func TestStage01RunLocal(t *testing.T) {
 		t.Fatalf("run-local.sh still runs 30 s after Ctrl-C\n%s", out.String())
 	}
 	t.Logf("run-local.sh stopped %s after Ctrl-C", time.Since(start).Round(time.Millisecond))
-	if r := bench.Docker("container", "inspect", container); r.Err == nil {
+	if r := harness.Docker("container", "inspect", container); r.Err == nil {
 		t.Errorf("the database container %s is still there after Ctrl-C", container)
 	}
-	if _, _, err := bench.TryGet(base + "/healthz"); err == nil {
+	if _, _, err := harness.TryGet(base + "/healthz"); err == nil {
 		t.Errorf("the server still answers after Ctrl-C")
 	}
 }

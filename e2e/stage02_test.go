@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -14,16 +14,16 @@ import (
 // builds and starts the app image, creates and seeds the tables; running it twice works;
 // ./run-dockered.sh down leaves nothing behind.
 func TestStage02RunDockered(t *testing.T) {
-	bench.RequireImage(t, "postgres:17-trixie")
-	bench.RequireImage(t, "golang:1.26-trixie")
-	name := bench.UniqueName(t)
-	port := bench.FreePort(t)
-	script := bench.Cmd{Dir: "../02-dockerizing", Name: "./run-dockered.sh",
+	harness.RequireImage(t, "postgres:17-trixie")
+	harness.RequireImage(t, "golang:1.26-trixie")
+	name := harness.UniqueName(t)
+	port := harness.FreePort(t)
+	script := harness.Cmd{Dir: "../02-dockerizing", Name: "./run-dockered.sh",
 		Env: []string{"NAME=" + name, fmt.Sprintf("PORT=%d", port)}}
 	down := script
 	down.Args = []string{"down"}
 	t.Cleanup(func() { down.Run() })
-	volumesBefore := strings.Fields(bench.MustDocker(t, "volume", "ls", "-q"))
+	volumesBefore := strings.Fields(harness.MustDocker(t, "volume", "ls", "-q"))
 
 	for run := 1; run <= 2; run++ {
 		r := script.Run()
@@ -39,12 +39,12 @@ func TestStage02RunDockered(t *testing.T) {
 			}
 		}
 		var workers []worker.Worker
-		bench.GetJSON(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", port), 200, &workers)
+		harness.GetJSON(t, fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", port), 200, &workers)
 		if len(workers) != len(worker.Dummies()) {
 			t.Errorf("run %d: the API serves %d workers, want %d", run, len(workers), len(worker.Dummies()))
 		}
 	}
-	if user := bench.MustDocker(t, "exec", name+"-app", "id", "-u"); user == "0" {
+	if user := harness.MustDocker(t, "exec", name+"-app", "id", "-u"); user == "0" {
 		t.Errorf("the app runs as root")
 	}
 
@@ -52,15 +52,15 @@ func TestStage02RunDockered(t *testing.T) {
 		t.Fatalf("run-dockered.sh down: %v\n%s", r.Err, r.Output())
 	}
 	for _, left := range []struct{ what, out string }{
-		{"containers", bench.MustDocker(t, "ps", "-a", "--filter", "name="+name, "--format", "{{.Names}}")},
-		{"networks", bench.MustDocker(t, "network", "ls", "--filter", "name="+name, "--format", "{{.Name}}")},
-		{"images", bench.MustDocker(t, "image", "ls", "--filter", "reference="+name+"*", "--format", "{{.Repository}}")},
+		{"containers", harness.MustDocker(t, "ps", "-a", "--filter", "name="+name, "--format", "{{.Names}}")},
+		{"networks", harness.MustDocker(t, "network", "ls", "--filter", "name="+name, "--format", "{{.Name}}")},
+		{"images", harness.MustDocker(t, "image", "ls", "--filter", "reference="+name+"*", "--format", "{{.Repository}}")},
 	} {
 		if left.out != "" {
 			t.Errorf("down left %s behind: %s", left.what, left.out)
 		}
 	}
-	for _, v := range strings.Fields(bench.MustDocker(t, "volume", "ls", "-q")) {
+	for _, v := range strings.Fields(harness.MustDocker(t, "volume", "ls", "-q")) {
 		if !slices.Contains(volumesBefore, v) {
 			t.Errorf("down left volume %s behind", v)
 		}

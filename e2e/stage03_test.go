@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -19,10 +19,10 @@ func TestStage03Compose(t *testing.T) {
 	capture(t, "03-compose", "ps", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
 
 	// Before create_db the API says what to run, as JSON, not a bare 500.
-	_, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	_, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
 	capture(t, "03-compose", "before-create-db", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
 	var failure map[string]string
-	bench.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
+	harness.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
 	if !strings.Contains(failure["error"], "create_db") {
 		t.Errorf("before create_db the API said %q; want it to name create_db", failure["error"])
 	}
@@ -55,7 +55,7 @@ func TestStage03Compose(t *testing.T) {
 	// of that: what it prints for an unpublished port differs from one Compose to another.)
 	dbID := p.MustCompose("ps", "-q", "db")
 	var ports map[string][]struct{ HostIp, HostPort string }
-	if err := json.Unmarshal([]byte(bench.MustDocker(t, "inspect", "-f", "{{json .NetworkSettings.Ports}}", dbID)), &ports); err != nil {
+	if err := json.Unmarshal([]byte(harness.MustDocker(t, "inspect", "-f", "{{json .NetworkSettings.Ports}}", dbID)), &ports); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := ports["5432/tcp"]; !ok {
@@ -66,7 +66,7 @@ func TestStage03Compose(t *testing.T) {
 			t.Errorf("the database port %s is published on the host: %v", port, bindings)
 		}
 	}
-	if bindings := bench.MustDocker(t, "inspect", "-f", "{{json .HostConfig.PortBindings}}", dbID); bindings != "{}" && bindings != "null" {
+	if bindings := harness.MustDocker(t, "inspect", "-f", "{{json .HostConfig.PortBindings}}", dbID); bindings != "{}" && bindings != "null" {
 		t.Errorf("the database container has port bindings: %s", bindings)
 	}
 	if user := p.Exec("app", "id", "-u"); strings.TrimSpace(user.Stdout) == "0" {
@@ -76,7 +76,7 @@ func TestStage03Compose(t *testing.T) {
 	// With the database gone (stopped, or not ready yet when only depends_on orders the
 	// start), the app answers 503 with a JSON error, and serves again once it is back.
 	p.MustCompose("stop", "db")
-	status, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	status, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
 	if status != 503 {
 		t.Errorf("with the database stopped: %d %s, want 503", status, body)
 	}
@@ -85,11 +85,11 @@ func TestStage03Compose(t *testing.T) {
 
 	// down -v removes the data: a new up starts with no tables.
 	p.MustCompose("down", "-v")
-	if out := bench.MustDocker(t, "volume", "ls", "-q", "--filter", "name="+p.Name+"-pgdata"); out != "" {
+	if out := harness.MustDocker(t, "volume", "ls", "-q", "--filter", "name="+p.Name+"-pgdata"); out != "" {
 		t.Errorf("down -v left the volume %s", out)
 	}
 	p.Up()
-	bench.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
+	harness.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
 }
 
 // The detailed reference file is valid and starts, with what its attributes promise.

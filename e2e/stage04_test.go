@@ -1,11 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -20,7 +21,7 @@ func TestStage04Entrypoint(t *testing.T) {
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Fatalf("after up: %d workers, want the %d seeded by the entrypoint", n, len(worker.Dummies()))
 	}
-	_, body := bench.Get(t, apiURL(t, p, "/api/v1/workers"))
+	_, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
 	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
 
 	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
@@ -46,9 +47,9 @@ func TestStage04Entrypoint(t *testing.T) {
 	// A database that starts late: the entrypoint waits for it, then the app serves.
 	p.MustCompose("stop", "db")
 	p.MustCompose("up", "-d", "--no-deps", "--force-recreate", "app")
-	bench.Eventually(t, 30*time.Second, func() error {
+	harness.Eventually(t, 30*time.Second, func() error {
 		if logs := p.Compose("logs", "app").Stdout; !strings.Contains(logs, "waiting for PostgreSQL at db:5432") {
-			return errorf("the entrypoint does not say it waits:\n%s", logs)
+			return fmt.Errorf("the entrypoint does not say it waits:\n%s", logs)
 		}
 		return nil
 	})

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -35,8 +35,8 @@ var strongPassword = regexp.MustCompile(`^[A-Za-z0-9]{32}$`)
 func TestStage05InitEnv(t *testing.T) {
 	dir := copyStage(t, "05-env-vars")
 	env := filepath.Join(dir, ".env")
-	initEnv := func(args ...string) bench.Result {
-		return bench.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}.Run()
+	initEnv := func(args ...string) harness.Result {
+		return harness.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}.Run()
 	}
 
 	r := initEnv()
@@ -90,7 +90,7 @@ func TestStage05EnvVars(t *testing.T) {
 		t.Fatalf("up without .env: %v\n%s\nwant a failure that says to run ./init-env.sh", r.Err, r.Output())
 	}
 
-	if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
 		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
 	}
 	p.Up()

@@ -7,21 +7,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
 // stage06 copies 06-profiles, runs init-env.sh in the copy and returns its project, with
 // the password init-env.sh generated.
-func stage06(t *testing.T, profiles ...string) (*bench.Project, string, string) {
+func stage06(t *testing.T, profiles ...string) (*harness.Project, string, string) {
 	t.Helper()
 	dir := copyStage(t, "06-profiles")
-	if r := (bench.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
 		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
 	}
 	password, err := os.ReadFile(filepath.Join(dir, "secrets", "db_password"))
@@ -47,7 +48,7 @@ func TestStage06ProfilesSelectServices(t *testing.T) {
 	} {
 		p.Profiles = tt.profiles
 		services := strings.Fields(p.MustCompose("config", "--services"))
-		sortStrings(services)
+		slices.Sort(services)
 		if got := strings.Join(services, " "); got != tt.want {
 			t.Errorf("profiles %v run %q, want %q", tt.profiles, got, tt.want)
 		}
@@ -97,9 +98,9 @@ func TestStage06Dev(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	bench.Eventually(t, 4*time.Minute, func() error {
+	harness.Eventually(t, 4*time.Minute, func() error {
 		addr := p.Compose("port", "app-dev", "8080").Stdout // re-created: a new host port
-		status, body, err := bench.TryGet("http://" + strings.TrimSpace(addr) + "/healthz")
+		status, body, err := harness.TryGet("http://" + strings.TrimSpace(addr) + "/healthz")
 		if err != nil || status != 200 || !strings.Contains(string(body), `"changed":true`) {
 			return fmt.Errorf("/healthz: %d %s %v", status, body, err)
 		}
@@ -129,7 +130,7 @@ func TestStage06Prod(t *testing.T) {
 
 	id := p.MustCompose("ps", "-q", "app-prod")
 	image := p.Name + "-app-prod"
-	size := bench.MustDocker(t, "image", "inspect", "-f", "{{.Size}}", image)
+	size := harness.MustDocker(t, "image", "inspect", "-f", "{{.Size}}", image)
 	t.Logf("prod image size: %s bytes", size)
 
 	var hc struct {
@@ -139,7 +140,7 @@ func TestStage06Prod(t *testing.T) {
 		SecurityOpt    []string
 		Health         string
 	}
-	if err := json.Unmarshal([]byte(bench.MustDocker(t, "inspect", "-f",
+	if err := json.Unmarshal([]byte(harness.MustDocker(t, "inspect", "-f",
 		`{"User":{{json .Config.User}},"ReadonlyRootfs":{{.HostConfig.ReadonlyRootfs}},"CapDrop":{{json .HostConfig.CapDrop}},"SecurityOpt":{{json .HostConfig.SecurityOpt}},"Health":{{json .State.Health.Status}}}`, id)), &hc); err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestStage06Prod(t *testing.T) {
 		!hc.ReadonlyRootfs || strings.Join(hc.CapDrop, ",") != "ALL" || !strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") {
 		t.Errorf("prod container: %+v; want a non-root user, healthy, read-only, CapDrop ALL, no-new-privileges", hc)
 	}
-	if top := bench.MustDocker(t, "top", id, "-o", "pid,uid,comm"); !strings.Contains(top, "65532") {
+	if top := harness.MustDocker(t, "top", id, "-o", "pid,uid,comm"); !strings.Contains(top, "65532") {
 		t.Errorf("the app process does not run as uid 65532:\n%s", top)
 	}
 	for _, shell := range []string{"sh", "/bin/sh", "bash"} {
@@ -155,10 +156,10 @@ func TestStage06Prod(t *testing.T) {
 			t.Errorf("the prod image has a shell: %s", shell)
 		}
 	}
-	if r := bench.Docker("cp", "../README.md", id+":/written"); r.Err == nil || !strings.Contains(r.Output(), "read-only") {
+	if r := harness.Docker("cp", "../README.md", id+":/written"); r.Err == nil || !strings.Contains(r.Output(), "read-only") {
 		t.Errorf("docker cp into the prod container: %v %s, want read-only refused", r.Err, r.Output())
 	}
-	logs := bench.Docker("logs", id) // the app logs to stderr
+	logs := harness.Docker("logs", id) // the app logs to stderr
 	if !strings.Contains(logs.Stderr, `"msg":"serving the workers API"`) {
 		t.Errorf("the prod logs lack the start line:\n%s", logs.Output())
 	}
@@ -172,7 +173,7 @@ func TestStage06Prod(t *testing.T) {
 	// The password: a file mounted from the secret, in no environment and no image.
 	for _, service := range []string{"db", "app-prod"} {
 		cid := p.MustCompose("ps", "-q", service)
-		if inspect := bench.MustDocker(t, "inspect", cid); strings.Contains(inspect, password) {
+		if inspect := harness.MustDocker(t, "inspect", cid); strings.Contains(inspect, password) {
 			t.Errorf("docker inspect of %s shows the password", service)
 		}
 	}

@@ -13,30 +13,30 @@ import (
 	"testing"
 	"time"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
 // stageProject is the compose project of a stage folder (03-compose, …) under the test's
 // own name: the app on an ephemeral port of 127.0.0.1, its image and the data volume named
 // after the project, so that a test never touches a learner's containers, images or data.
-func stageProject(t *testing.T, stage string, files ...string) *bench.Project {
+func stageProject(t *testing.T, stage string, files ...string) *harness.Project {
 	t.Helper()
 	return stageProjectIn(t, "../"+stage, files...)
 }
 
 // stageProjectIn is stageProject for a stage folder at dir, a copy made by copyStage say.
-func stageProjectIn(t *testing.T, dir string, files ...string) *bench.Project {
+func stageProjectIn(t *testing.T, dir string, files ...string) *harness.Project {
 	t.Helper()
 	return stageProjectApps(t, dir, []string{"app"}, files...)
 }
 
 // stageProjectApps is stageProjectIn for a project whose app services have these names.
-func stageProjectApps(t *testing.T, dir string, apps []string, files ...string) *bench.Project {
+func stageProjectApps(t *testing.T, dir string, apps []string, files ...string) *harness.Project {
 	t.Helper()
-	bench.RequireImage(t, "postgres:17-trixie")
-	bench.RequireImage(t, "golang:1.26-trixie")
-	p := bench.NewProject(t, dir, files...)
+	harness.RequireImage(t, "postgres:17-trixie")
+	harness.RequireImage(t, "golang:1.26-trixie")
+	p := harness.NewProject(t, dir, files...)
 	override := "services:\n"
 	for _, app := range apps {
 		override += fmt.Sprintf("  %s:\n    image: !reset null\n    ports: !override\n      - \"127.0.0.1::8080\"\n", app)
@@ -46,28 +46,28 @@ func stageProjectApps(t *testing.T, dir string, apps []string, files ...string) 
 }
 
 // apiURL is the URL of a path of the project's app service, on its published port.
-func apiURL(t *testing.T, p *bench.Project, path string) string {
+func apiURL(t *testing.T, p *harness.Project, path string) string {
 	t.Helper()
 	return apiURLOf(t, p, "app", path)
 }
 
 // apiURLOf is apiURL for an app service of another name.
-func apiURLOf(t *testing.T, p *bench.Project, service, path string) string {
+func apiURLOf(t *testing.T, p *harness.Project, service, path string) string {
 	t.Helper()
 	return "http://" + p.Addr(service, 8080) + path
 }
 
 // listWorkers fetches /api/v1/workers and checks the status.
-func listWorkers(t *testing.T, p *bench.Project) []worker.Worker {
+func listWorkers(t *testing.T, p *harness.Project) []worker.Worker {
 	t.Helper()
 	return listWorkersOf(t, p, "app")
 }
 
 // listWorkersOf is listWorkers for an app service of another name.
-func listWorkersOf(t *testing.T, p *bench.Project, service string) []worker.Worker {
+func listWorkersOf(t *testing.T, p *harness.Project, service string) []worker.Worker {
 	t.Helper()
 	var workers []worker.Worker
-	bench.GetJSON(t, apiURLOf(t, p, service, "/api/v1/workers"), 200, &workers)
+	harness.GetJSON(t, apiURLOf(t, p, service, "/api/v1/workers"), 200, &workers)
 	return workers
 }
 
@@ -78,7 +78,7 @@ func listWorkersOf(t *testing.T, p *bench.Project, service string) []worker.Work
 func copyStage(t *testing.T, stage string) string {
 	t.Helper()
 	root := t.TempDir()
-	r := bench.Cmd{Dir: "..", Name: "git", Args: []string{"ls-files", "--cached", "--others", "--exclude-standard", "--", stage, "shared"}}.Run()
+	r := harness.Cmd{Dir: "..", Name: "git", Args: []string{"ls-files", "--cached", "--others", "--exclude-standard", "--", stage, "shared"}}.Run()
 	if r.Err != nil {
 		t.Fatalf("%v\n%s", r.Err, r.Output())
 	}
@@ -109,13 +109,13 @@ func copyStage(t *testing.T, stage string) string {
 // secret, or when it holds an .env file or a secret file.
 func assertImageLacks(t *testing.T, image, secret string) {
 	t.Helper()
-	if history := bench.MustDocker(t, "history", "--no-trunc", image); strings.Contains(history, secret) {
+	if history := harness.MustDocker(t, "history", "--no-trunc", image); strings.Contains(history, secret) {
 		t.Errorf("the history of %s holds the secret", image)
 	}
-	if inspect := bench.MustDocker(t, "image", "inspect", image); strings.Contains(inspect, secret) {
+	if inspect := harness.MustDocker(t, "image", "inspect", image); strings.Contains(inspect, secret) {
 		t.Errorf("the configuration of %s holds the secret", image)
 	}
-	export := bench.Cmd{Name: "docker", Args: []string{"export", bench.CreateContainer(t, image)}}.Run()
+	export := harness.Cmd{Name: "docker", Args: []string{"export", harness.CreateContainer(t, image)}}.Run()
 	if export.Err != nil {
 		t.Fatalf("docker export: %v", export.Err)
 	}
@@ -142,20 +142,20 @@ func assertImageLacks(t *testing.T, image, secret string) {
 func assertStopsOnSIGTERM(t *testing.T, id string) {
 	t.Helper()
 	start := time.Now()
-	bench.MustDocker(t, "stop", id)
+	harness.MustDocker(t, "stop", id)
 	stopped := time.Since(start)
 	t.Logf("docker stop took %s", stopped.Round(time.Millisecond))
 	if stopped >= 2*time.Second {
 		t.Errorf("docker stop took %s, want under 2 s: SIGTERM was not handled", stopped)
 	}
-	if code := bench.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
+	if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
 		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
 	}
 }
 
 // psql runs SQL in the project's db service as the stages' database user, and returns what
 // it printed, unaligned and without headers.
-func psql(t *testing.T, p *bench.Project, sql string) string {
+func psql(t *testing.T, p *harness.Project, sql string) string {
 	t.Helper()
 	r := p.Exec("db", "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
 	if r.Err != nil {

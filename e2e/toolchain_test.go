@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // The root README says which Docker the course is tested on, one table row a toolchain.
@@ -17,7 +17,7 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	toolchain := bench.Toolchain()
+	toolchain := harness.Toolchain()
 	// The table's header names its columns; the row of this toolchain gives a cell each.
 	cells := func(line string) []string {
 		parts := strings.Split(strings.Trim(line, "| "), "|")
@@ -52,18 +52,18 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 		}
 		return m[1]
 	}
-	buildx := strings.Fields(bench.MustDocker(t, "buildx", "version"))
+	buildx := strings.Fields(harness.MustDocker(t, "buildx", "version"))
 	if len(buildx) < 2 {
 		t.Fatalf("docker buildx version printed %q", buildx)
 	}
 	for column, want := range map[string]string{
-		"Engine":      version("engine", bench.MustDocker(t, "version", "--format", "{{.Server.Version}}")),
-		"CLI":         version("CLI", bench.MustDocker(t, "version", "--format", "{{.Client.Version}}")),
-		"Compose":     version("compose", bench.MustDocker(t, "compose", "version", "--short")),
+		"Engine":      version("engine", harness.MustDocker(t, "version", "--format", "{{.Server.Version}}")),
+		"CLI":         version("CLI", harness.MustDocker(t, "version", "--format", "{{.Client.Version}}")),
+		"Compose":     version("compose", harness.MustDocker(t, "compose", "version", "--short")),
 		"buildx":      version("buildx", buildx[1]),
-		"runc":        version("runc", bench.MustDocker(t, "info", "--format", "{{.RuncCommit.ID}}")),
-		"containerd":  version("containerd", bench.MustDocker(t, "info", "--format", "{{.ContainerdCommit.ID}}")),
-		"Image store": bench.ImageStore(t),
+		"runc":        version("runc", harness.MustDocker(t, "info", "--format", "{{.RuncCommit.ID}}")),
+		"containerd":  version("containerd", harness.MustDocker(t, "info", "--format", "{{.ContainerdCommit.ID}}")),
+		"Image store": harness.ImageStore(t),
 	} {
 		got := strings.TrimPrefix(cell[column], "v")
 		if got != want && !strings.HasPrefix(got, want+" ") {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"base-docker-and-compose/e2e/bench"
+	"base-docker-and-compose/e2e/harness"
 )
 
 // The errors of docs/troubleshooting.md, made to happen, so that the page quotes what Docker
@@ -16,7 +16,7 @@ import (
 // entrypointImage builds an image whose entrypoint script has the given content and mode.
 func entrypointImage(t *testing.T, script string, chmod bool) string {
 	t.Helper()
-	bench.RequireImage(t, "debian:trixie-slim")
+	harness.RequireImage(t, "debian:trixie-slim")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "entrypoint.sh"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
@@ -29,8 +29,8 @@ func entrypointImage(t *testing.T, script string, chmod bool) string {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tag := bench.UniqueName(t) + ":test"
-	bench.Build(t, dir, tag)
+	tag := harness.UniqueName(t) + ":test"
+	harness.Build(t, dir, tag)
 	return tag
 }
 
@@ -48,7 +48,7 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			image := entrypointImage(t, tt.script, tt.chmod)
-			r := bench.Docker("run", "--rm", image)
+			r := harness.Docker("run", "--rm", image)
 			if r.Err == nil || !strings.Contains(r.Output(), tt.want) {
 				t.Fatalf("docker run: %v\n%s\nwant %q", r.Err, r.Output(), tt.want)
 			}
@@ -58,13 +58,13 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 }
 
 func TestTroubleshootingPortInUse(t *testing.T) {
-	bench.RequireImage(t, "debian:trixie-slim")
-	port := bench.FreePort(t)
+	harness.RequireImage(t, "debian:trixie-slim")
+	port := harness.FreePort(t)
 	publish := fmt.Sprintf("127.0.0.1:%d:8080", port)
-	bench.RunContainer(t, "-p", publish, "debian:trixie-slim", "sleep", "infinity")
-	second := bench.UniqueName(t)
-	t.Cleanup(func() { bench.Docker("rm", "-f", second) })
-	r := bench.Docker("run", "-d", "--name", second, "-p", publish, "debian:trixie-slim", "sleep", "1")
+	harness.RunContainer(t, "-p", publish, "debian:trixie-slim", "sleep", "infinity")
+	second := harness.UniqueName(t)
+	t.Cleanup(func() { harness.Docker("rm", "-f", second) })
+	r := harness.Docker("run", "-d", "--name", second, "-p", publish, "debian:trixie-slim", "sleep", "1")
 	if r.Err == nil || !strings.Contains(r.Stderr, "port is already allocated") {
 		t.Fatalf("a second container on the same port: %v %s, want port is already allocated", r.Err, r.Output())
 	}
@@ -77,7 +77,7 @@ func TestTroubleshootingPortInUse(t *testing.T) {
 func buildApp(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "app")
-	if r := (bench.Cmd{Dir: "../01-starting-point", Name: "go", Args: []string{"build", "-o", bin, "."}}).Run(); r.Err != nil {
+	if r := (harness.Cmd{Dir: "../01-starting-point", Name: "go", Args: []string{"build", "-o", bin, "."}}).Run(); r.Err != nil {
 		t.Fatalf("go build: %v\n%s", r.Err, r.Output())
 	}
 	return bin
@@ -86,7 +86,7 @@ func buildApp(t *testing.T) string {
 // go-sqlite3 without cgo: the shared module uses its error type, which only its cgo code
 // defines, so the build fails at once instead of at run time.
 func TestTroubleshootingCgoOff(t *testing.T) {
-	r := bench.Cmd{Dir: "../01-starting-point", Env: []string{"CGO_ENABLED=0"}, Name: "go", Args: []string{"build", "-o", filepath.Join(t.TempDir(), "app"), "."}}.Run()
+	r := harness.Cmd{Dir: "../01-starting-point", Env: []string{"CGO_ENABLED=0"}, Name: "go", Args: []string{"build", "-o", filepath.Join(t.TempDir(), "app"), "."}}.Run()
 	if r.Err == nil || !strings.Contains(r.Stderr, "undefined: sqlite3.Error") {
 		t.Fatalf("a CGO_ENABLED=0 build: %v\n%s\nwant go-sqlite3's missing cgo types", r.Err, r.Output())
 	}
@@ -94,11 +94,11 @@ func TestTroubleshootingCgoOff(t *testing.T) {
 
 	// A program that names none of those types builds, and fails when it opens a database.
 	bin := filepath.Join(t.TempDir(), "cgo-sqlite")
-	build := bench.Cmd{Dir: "testdata/cgo-sqlite", Env: []string{"CGO_ENABLED=0", "GOWORK=off"}, Name: "go", Args: []string{"build", "-o", bin, "."}}.Run()
+	build := harness.Cmd{Dir: "testdata/cgo-sqlite", Env: []string{"CGO_ENABLED=0", "GOWORK=off"}, Name: "go", Args: []string{"build", "-o", bin, "."}}.Run()
 	if build.Err != nil {
 		t.Fatalf("go build: %v\n%s", build.Err, build.Output())
 	}
-	run := bench.Cmd{Name: bin}.Run()
+	run := harness.Cmd{Name: bin}.Run()
 	want := "Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to work. This is a stub"
 	if run.Err == nil || !strings.Contains(run.Output(), want) {
 		t.Errorf("a CGO_ENABLED=0 program using go-sqlite3: %v %q, want %q", run.Err, run.Output(), want)
@@ -109,7 +109,7 @@ func TestTroubleshootingCgoOff(t *testing.T) {
 func TestTroubleshootingPasswordChanged(t *testing.T) {
 	url, _ := startPostgres(t)
 	wrong := strings.Replace(url, "smoke-password", "a-new-password", 1)
-	r := bench.Cmd{Env: []string{"DATABASE_URL=" + wrong, "READY_TIMEOUT=2s"}, Name: buildApp(t), Args: []string{"ready"}}.Run()
+	r := harness.Cmd{Env: []string{"DATABASE_URL=" + wrong, "READY_TIMEOUT=2s"}, Name: buildApp(t), Args: []string{"ready"}}.Run()
 	if r.Err == nil || !strings.Contains(r.Stderr, "password authentication failed") {
 		t.Fatalf("ready with a wrong password: %v\n%s", r.Err, r.Output())
 	}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/database/storetest"
-	"base-docker-and-compose/shared/worker"
 )
 
 // open opens raw, failing t if it cannot, and closes the Store when t ends.
@@ -24,6 +22,8 @@ func open(t *testing.T, raw string) *database.Store {
 	return s
 }
 
+// TestStoreSQLiteMemory runs the suite on in-memory databases. Its subtest
+// ConcurrentListsSeeTheSeededRows proves that every goroutine sees the one database.
 func TestStoreSQLiteMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) *database.Store {
 		s, err := database.Open("sqlite://")
@@ -42,31 +42,6 @@ func TestStoreSQLiteFile(t *testing.T) {
 		}
 		return s
 	})
-}
-
-// TestMemoryOneDatabase checks that every goroutine sees the same in-memory database: were the
-// pool to open a second connection, that connection would find an empty one with no table.
-func TestMemoryOneDatabase(t *testing.T) {
-	s := open(t, "sqlite://")
-	if err := s.ResetSchema(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Seed(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	want := len(worker.Dummies())
-	var wg sync.WaitGroup
-	for range 50 {
-		wg.Go(func() {
-			workers, err := s.ListWorkers(t.Context())
-			if err != nil {
-				t.Errorf("ListWorkers: %v", err)
-			} else if len(workers) != want {
-				t.Errorf("ListWorkers: got %d workers, want %d", len(workers), want)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // TestMemorySurvivesCancellation checks that a context ending in the middle of a transaction

@@ -24,157 +24,182 @@ const concurrentReaders = 32
 // table when it ends: Run leaves the database as empty as it found it and can run on it again.
 // It will not start on a database that has a workers table, whose rows it would delete.
 func Run(t *testing.T, open func(t *testing.T) *database.Store) {
-	// fresh returns an open Store on an empty database, to be cleaned up when t ends.
-	fresh := func(t *testing.T) *database.Store {
-		t.Helper()
-		s := open(t)
-		t.Cleanup(func() {
-			if err := s.Close(); err != nil {
-				t.Errorf("Close: %v", err)
-			}
-		})
-		// Checked before the drop below is registered: the suite deletes only tables it made.
-		if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
-			t.Fatalf("storetest needs a database without a workers table; ListWorkers returned %v", err)
-		}
-		// Cleanups run in reverse order, so this one runs before Close, and after t.Context()
-		// is canceled.
-		t.Cleanup(func() {
-			if err := s.DropSchema(context.Background()); err != nil {
-				t.Errorf("DropSchema: %v", err)
-			}
-		})
-		return s
-	}
-	// seeded returns an open Store whose workers table holds the dummies.
-	seeded := func(t *testing.T) *database.Store {
-		t.Helper()
-		s := fresh(t)
-		resetSchema(t, s)
-		if _, err := s.Seed(t.Context()); err != nil {
-			t.Fatalf("Seed: %v", err)
-		}
-		return s
-	}
+	o := opener(open)
+	t.Run("ListAndGetWithoutSchemaFailWithErrNoSchema", o.listAndGetWithoutSchemaFailWithErrNoSchema)
+	t.Run("SeedWithoutSchemaFailsWithErrNoSchema", o.seedWithoutSchemaFailsWithErrNoSchema)
+	t.Run("EmptyTableListsAsEmptyJSONArray", o.emptyTableListsAsEmptyJSONArray)
+	t.Run("SeedInsertsTheDummiesOnce", o.seedInsertsTheDummiesOnce)
+	t.Run("GetReturnsEachSeededWorker", o.getReturnsEachSeededWorker)
+	t.Run("GetOfAMissingIDFailsWithErrNotFound", o.getOfAMissingIDFailsWithErrNotFound)
+	t.Run("ResetSchemaEmptiesTheTableTwiceInARow", o.resetSchemaEmptiesTheTableTwiceInARow)
+	t.Run("EnsureSchemaKeepsTheRows", o.ensureSchemaKeepsTheRows)
+	t.Run("EnsureSchemaCreatesMissingTables", o.ensureSchemaCreatesMissingTables)
+	t.Run("ConcurrentListsSeeTheSeededRows", o.concurrentListsSeeTheSeededRows)
+	t.Run("Ping", o.ping)
+}
 
-	t.Run("list and get without schema fail with ErrNoSchema", func(t *testing.T) {
-		s := fresh(t)
-		if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
-			t.Errorf("ListWorkers: got error %v, want ErrNoSchema", err)
-		}
-		if _, err := s.GetWorker(t.Context(), 1); !errors.Is(err, database.ErrNoSchema) {
-			t.Errorf("GetWorker: got error %v, want ErrNoSchema", err)
+// opener opens a Store on an empty database: the open that Run was given.
+type opener func(t *testing.T) *database.Store
+
+// fresh returns an open Store on an empty database, to be cleaned up when t ends.
+func (open opener) fresh(t *testing.T) *database.Store {
+	t.Helper()
+	s := open(t)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
 		}
 	})
-
-	t.Run("seed without schema fails with ErrNoSchema", func(t *testing.T) {
-		s := fresh(t)
-		if _, err := s.Seed(t.Context()); !errors.Is(err, database.ErrNoSchema) {
-			t.Errorf("Seed: got error %v, want ErrNoSchema", err)
+	// Checked before the drop below is registered: the suite deletes only tables it made.
+	if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+		t.Fatalf("storetest needs a database without a workers table; ListWorkers returned %v", err)
+	}
+	// Cleanups run in reverse order, so this one runs before Close, and after t.Context()
+	// is canceled.
+	t.Cleanup(func() {
+		if err := s.DropSchema(context.Background()); err != nil {
+			t.Errorf("DropSchema: %v", err)
 		}
 	})
+	return s
+}
 
-	t.Run("empty table lists as []", func(t *testing.T) {
-		s := fresh(t)
-		resetSchema(t, s)
-		workers := listWorkers(t, s)
-		if workers == nil || len(workers) != 0 {
-			t.Fatalf("ListWorkers: got %#v, want an empty, non-nil slice", workers)
-		}
-		encoded, err := json.Marshal(workers)
+// seeded returns an open Store whose workers table holds the dummies.
+func (open opener) seeded(t *testing.T) *database.Store {
+	t.Helper()
+	s := open.fresh(t)
+	resetSchema(t, s)
+	if _, err := s.Seed(t.Context()); err != nil {
+		t.Fatalf("Seed: %v", err)
+	}
+	return s
+}
+
+func (open opener) listAndGetWithoutSchemaFailWithErrNoSchema(t *testing.T) {
+	s := open.fresh(t)
+	if _, err := s.ListWorkers(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+		t.Errorf("ListWorkers: got error %v, want ErrNoSchema", err)
+	}
+	if _, err := s.GetWorker(t.Context(), 1); !errors.Is(err, database.ErrNoSchema) {
+		t.Errorf("GetWorker: got error %v, want ErrNoSchema", err)
+	}
+}
+
+func (open opener) seedWithoutSchemaFailsWithErrNoSchema(t *testing.T) {
+	s := open.fresh(t)
+	if _, err := s.Seed(t.Context()); !errors.Is(err, database.ErrNoSchema) {
+		t.Errorf("Seed: got error %v, want ErrNoSchema", err)
+	}
+}
+
+// emptyTableListsAsEmptyJSONArray: an empty table lists as an empty, non-nil slice, whose
+// JSON is [].
+func (open opener) emptyTableListsAsEmptyJSONArray(t *testing.T) {
+	s := open.fresh(t)
+	resetSchema(t, s)
+	workers := listWorkers(t, s)
+	if workers == nil || len(workers) != 0 {
+		t.Fatalf("ListWorkers: got %#v, want an empty, non-nil slice", workers)
+	}
+	encoded, err := json.Marshal(workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(encoded) != "[]" {
+		t.Errorf("JSON of no workers: got %s, want []", encoded)
+	}
+}
+
+// seedInsertsTheDummiesOnce: a second Seed inserts nothing.
+func (open opener) seedInsertsTheDummiesOnce(t *testing.T) {
+	s := open.fresh(t)
+	resetSchema(t, s)
+	want := len(worker.Dummies())
+	if n, err := s.Seed(t.Context()); err != nil || n != want {
+		t.Fatalf("first Seed: got (%d, %v), want (%d, nil)", n, err, want)
+	}
+	if n, err := s.Seed(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second Seed: got (%d, %v), want (0, nil)", n, err)
+	}
+	checkDummies(t, listWorkers(t, s))
+}
+
+// getReturnsEachSeededWorker: by the id the list gives it.
+func (open opener) getReturnsEachSeededWorker(t *testing.T) {
+	s := open.seeded(t)
+	var got []worker.Worker
+	for _, listed := range listWorkers(t, s) {
+		w, err := s.GetWorker(t.Context(), listed.ID)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("GetWorker(%d): %v", listed.ID, err)
 		}
-		if string(encoded) != "[]" {
-			t.Errorf("JSON of no workers: got %s, want []", encoded)
+		if w.ID != listed.ID {
+			t.Errorf("GetWorker(%d): got the worker with id %d", listed.ID, w.ID)
 		}
-	})
+		got = append(got, w)
+	}
+	checkDummies(t, got)
+}
 
-	t.Run("seed inserts the dummies once", func(t *testing.T) {
-		s := fresh(t)
-		resetSchema(t, s)
-		want := len(worker.Dummies())
-		if n, err := s.Seed(t.Context()); err != nil || n != want {
-			t.Fatalf("first Seed: got (%d, %v), want (%d, nil)", n, err, want)
-		}
-		if n, err := s.Seed(t.Context()); err != nil || n != 0 {
-			t.Fatalf("second Seed: got (%d, %v), want (0, nil)", n, err)
-		}
-		checkDummies(t, listWorkers(t, s))
-	})
+func (open opener) getOfAMissingIDFailsWithErrNotFound(t *testing.T) {
+	s := open.seeded(t)
+	listed := listWorkers(t, s)
+	missing := listed[len(listed)-1].ID + 1000
+	if _, err := s.GetWorker(t.Context(), missing); !errors.Is(err, database.ErrNotFound) {
+		t.Errorf("GetWorker(%d): got error %v, want ErrNotFound", missing, err)
+	}
+}
 
-	t.Run("get returns each seeded worker", func(t *testing.T) {
-		s := seeded(t)
-		var got []worker.Worker
-		for _, listed := range listWorkers(t, s) {
-			w, err := s.GetWorker(t.Context(), listed.ID)
+func (open opener) resetSchemaEmptiesTheTableTwiceInARow(t *testing.T) {
+	s := open.seeded(t)
+	resetSchema(t, s)
+	resetSchema(t, s)
+	if workers := listWorkers(t, s); len(workers) != 0 {
+		t.Errorf("after ResetSchema: got %d workers, want none", len(workers))
+	}
+}
+
+func (open opener) ensureSchemaKeepsTheRows(t *testing.T) {
+	s := open.seeded(t)
+	ensureSchema(t, s)
+	checkDummies(t, listWorkers(t, s))
+}
+
+// ensureSchemaCreatesMissingTables: twice in a row, on a database without them.
+func (open opener) ensureSchemaCreatesMissingTables(t *testing.T) {
+	s := open.fresh(t)
+	ensureSchema(t, s)
+	ensureSchema(t, s)
+	if workers := listWorkers(t, s); len(workers) != 0 {
+		t.Errorf("after EnsureSchema: got %d workers, want none", len(workers))
+	}
+}
+
+// concurrentListsSeeTheSeededRows: more lists at once than a pool holds. On an in-memory
+// SQLite database it proves that every goroutine sees the one database: were the pool to open
+// a second connection, that connection would find an empty one with no table.
+func (open opener) concurrentListsSeeTheSeededRows(t *testing.T) {
+	s := open.seeded(t)
+	want := len(worker.Dummies())
+	var wg sync.WaitGroup
+	for range concurrentReaders {
+		wg.Go(func() {
+			workers, err := s.ListWorkers(t.Context())
 			if err != nil {
-				t.Fatalf("GetWorker(%d): %v", listed.ID, err)
+				t.Errorf("ListWorkers: %v", err)
+			} else if len(workers) != want {
+				t.Errorf("ListWorkers: got %d workers, want %d", len(workers), want)
 			}
-			if w.ID != listed.ID {
-				t.Errorf("GetWorker(%d): got the worker with id %d", listed.ID, w.ID)
-			}
-			got = append(got, w)
-		}
-		checkDummies(t, got)
-	})
+		})
+	}
+	wg.Wait()
+}
 
-	t.Run("get of a missing id fails with ErrNotFound", func(t *testing.T) {
-		s := seeded(t)
-		listed := listWorkers(t, s)
-		missing := listed[len(listed)-1].ID + 1000
-		if _, err := s.GetWorker(t.Context(), missing); !errors.Is(err, database.ErrNotFound) {
-			t.Errorf("GetWorker(%d): got error %v, want ErrNotFound", missing, err)
-		}
-	})
-
-	t.Run("reset schema empties the table, twice in a row", func(t *testing.T) {
-		s := seeded(t)
-		resetSchema(t, s)
-		resetSchema(t, s)
-		if workers := listWorkers(t, s); len(workers) != 0 {
-			t.Errorf("after ResetSchema: got %d workers, want none", len(workers))
-		}
-	})
-
-	t.Run("ensure schema keeps the rows", func(t *testing.T) {
-		s := seeded(t)
-		ensureSchema(t, s)
-		checkDummies(t, listWorkers(t, s))
-	})
-
-	t.Run("ensure schema creates missing tables", func(t *testing.T) {
-		s := fresh(t)
-		ensureSchema(t, s)
-		ensureSchema(t, s)
-		if workers := listWorkers(t, s); len(workers) != 0 {
-			t.Errorf("after EnsureSchema: got %d workers, want none", len(workers))
-		}
-	})
-
-	t.Run("concurrent lists see the seeded rows", func(t *testing.T) {
-		s := seeded(t)
-		want := len(worker.Dummies())
-		var wg sync.WaitGroup
-		for range concurrentReaders {
-			wg.Go(func() {
-				workers, err := s.ListWorkers(t.Context())
-				if err != nil {
-					t.Errorf("ListWorkers: %v", err)
-				} else if len(workers) != want {
-					t.Errorf("ListWorkers: got %d workers, want %d", len(workers), want)
-				}
-			})
-		}
-		wg.Wait()
-	})
-
-	t.Run("ping", func(t *testing.T) {
-		s := fresh(t)
-		if err := s.Ping(t.Context()); err != nil {
-			t.Errorf("Ping: %v", err)
-		}
-	})
+func (open opener) ping(t *testing.T) {
+	s := open.fresh(t)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
 }
 
 func resetSchema(t *testing.T, s *database.Store) {

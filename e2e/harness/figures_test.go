@@ -1,4 +1,6 @@
-package bench
+//go:build bench
+
+package harness
 
 import "testing"
 

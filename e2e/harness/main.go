@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ func onInterrupt(f func()) (cancel func()) {
 
 // Main is the TestMain of every package of end-to-end tests:
 //
-//	func TestMain(m *testing.M) { bench.Main(m) }
+//	func TestMain(m *testing.M) { harness.Main(m) }
 //
 // Without a Docker engine the package is skipped with one line, unless CI=true, where
 // that is a failure. Then it removes a crashed run's leftovers, and makes SIGINT and

@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"bytes"
@@ -76,7 +76,7 @@ func RequireImage(t testing.TB, tag string) {
 // it when the test ends.
 func Build(t testing.TB, dir, tag string, args ...string) {
 	t.Helper()
-	all := append([]string{"build", "--label", ownerLabel(), "-t", tag}, args...)
+	all := append([]string{"build", "--label", Owner(), "-t", tag}, args...)
 	all = append(all, dir)
 	start := time.Now()
 	MustDocker(t, all...)
@@ -88,7 +88,7 @@ func Build(t testing.TB, dir, tag string, args ...string) {
 // the test ends. It returns the container id.
 func RunContainer(t testing.TB, args ...string) string {
 	t.Helper()
-	all := append([]string{"run", "-d", "--label", ownerLabel()}, args...)
+	all := append([]string{"run", "-d", "--label", Owner()}, args...)
 	id := MustDocker(t, all...)
 	cleanup(t, func() {
 		if t.Failed() {
@@ -102,7 +102,7 @@ func RunContainer(t testing.TB, args ...string) string {
 // UniqueName is a docker-safe name unique to this process and test, with the owner pid,
 // so that a later run can tell a crashed run's leftovers from a live run's resources.
 func UniqueName(t testing.TB) string {
-	seq.Add(1)
+	n := seq.Add(1)
 	name := strings.ToLower(t.Name())
 	name = strings.Map(func(r rune) rune {
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
@@ -113,14 +113,14 @@ func UniqueName(t testing.TB) string {
 	if len(name) > 30 {
 		name = name[:30]
 	}
-	return fmt.Sprintf("%s%d-%d-%s", namePrefix, os.Getpid(), seq.Load(), strings.Trim(name, "-"))
+	return fmt.Sprintf("%s%d-%d-%s", namePrefix, os.Getpid(), n, strings.Trim(name, "-"))
 }
 
 // CreateContainer creates (does not start) a container of image, to inspect or export its
 // filesystem, and removes it when the test ends.
 func CreateContainer(t testing.TB, image string) string {
 	t.Helper()
-	id := MustDocker(t, "create", "--label", ownerLabel(), image)
+	id := MustDocker(t, "create", "--label", Owner(), image)
 	cleanup(t, func() { Docker("rm", "-f", "-v", id) })
 	return id
 }

@@ -1,4 +1,4 @@
-// Package bench is the course's end-to-end test bench: it drives the real docker and
+// Package harness is the course's end-to-end test harness: it drives the real docker and
 // docker compose commands against a real engine, so every stage is proven in real
 // containers rather than mocked.
 //
@@ -9,4 +9,7 @@
 //
 // Containers are reached only through ports published on 127.0.0.1; the helpers refuse
 // any other address.
-package bench
+//
+// The helpers only `make bench` uses (figures.go: medians, memory, wrk) build only with the
+// bench tag, like the benchmark tests that call them.
+package harness

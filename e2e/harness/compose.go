@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"fmt"
@@ -98,7 +98,7 @@ func (p *Project) Down() {
 }
 
 // Addr returns the host address of a service port, as published by compose. Only a port
-// published on 127.0.0.1 is accepted: the bench never dials any other address.
+// published on 127.0.0.1 is accepted: the harness never dials any other address.
 func (p *Project) Addr(service string, port int) string {
 	p.t.Helper()
 	out := p.MustCompose("port", service, strconv.Itoa(port))

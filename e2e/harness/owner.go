@@ -1,4 +1,4 @@
-package bench
+package harness
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	// namePrefix starts the name of every compose project the bench makes.
+	// namePrefix starts the name of every compose project the harness makes.
 	namePrefix = "bdc-e2e-"
 	// OwnerLabel is set on images, containers, networks and volumes made outside compose.
 	OwnerLabel = "dev.base-docker-and-compose.e2e-owner"
@@ -20,7 +20,10 @@ const (
 
 var seq atomic.Int64
 
-func ownerLabel() string { return fmt.Sprintf("%s=%d", OwnerLabel, os.Getpid()) }
+// Owner is the --label that marks a resource as this run's, for the docker commands of the
+// harness and of a test that runs one itself: the next run sweeps it if this one dies
+// before removing it.
+func Owner() string { return fmt.Sprintf("%s=%d", OwnerLabel, os.Getpid()) }
 
 // alive reports whether a process with this pid still runs on this machine.
 func alive(pid int) bool {
@@ -33,7 +36,7 @@ func alive(pid int) bool {
 	return syscall.Kill(pid, 0) == nil
 }
 
-// ownerOfProject returns the pid in a bench project name (bdc-e2e-<pid>-...), or 0.
+// ownerOfProject returns the pid in a harness project name (bdc-e2e-<pid>-...), or 0.
 func ownerOfProject(name string) int {
 	rest, ok := strings.CutPrefix(name, namePrefix)
 	if !ok {
@@ -47,7 +50,7 @@ func ownerOfProject(name string) int {
 	return n
 }
 
-// SweepLeftovers removes what earlier bench runs left behind when they died before their
+// SweepLeftovers removes what earlier test runs left behind when they died before their
 // cleanups ran (a timeout panic, SIGKILL): compose projects and labelled resources whose
 // owner pid is gone. Resources of live runs are left alone.
 func SweepLeftovers() (removed []string) {
@@ -109,7 +112,3 @@ func SweepLeftovers() (removed []string) {
 	}
 	return removed
 }
-
-// Owner is the --label that marks a resource as this run's, for a docker command that a
-// test runs itself: the next run sweeps it if this one dies before removing it.
-func Owner() string { return ownerLabel() }
