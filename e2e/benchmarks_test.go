@@ -86,9 +86,9 @@ func benchBuilds(t *testing.T, runs int) []buildFigure {
 			harness.MustDocker(t, "image", "rm", "-f", tag)
 			harness.MustDocker(t, "builder", "prune", "--all", "--force")
 			cold := build()
-			// The one-line change a developer makes: a new line of Go in a handler file.
+			// The one-line change a developer makes: a new line of Go in the routes file.
 			edit := fmt.Sprintf("\nvar _ = \"bench edit %d\"\n", run)
-			appendFile(t, filepath.Join(dir, "handlers.go"), edit)
+			appendFile(t, filepath.Join(dir, "routes.go"), edit)
 			rebuild := build()
 			f.cold, f.rebuild = append(f.cold, cold), append(f.rebuild, rebuild)
 			f.ratio = append(f.ratio, cold/rebuild)

@@ -167,7 +167,7 @@ func (r *benchReport) markdown() string {
 	w("")
 	w("Cold: the build cache is pruned first (`docker builder prune --all`), so no layer, no downloaded")
 	w("module and no compiled package survives; the base image stays, as on a CI runner. Then one line of")
-	w("Go is added to `handlers.go` and the image is built again: the module download layer and the cache")
+	w("Go is added to `routes.go` and the image is built again: the module download layer and the cache")
 	w("mounts are reused, and only the app's own package is compiled again.")
 	w("")
 	w("| Dockerfile | Cold | After a one-line change | Cold ÷ rebuild |")

@@ -89,9 +89,10 @@ func TestStage01RunLocal(t *testing.T) {
 		}
 	}
 
-	// Ctrl-C: the script stops the server, then removes the database container.
+	// Ctrl-C, as a terminal sends it, to the whole process group: the script stops the
+	// server, then removes the database container.
 	start := time.Now()
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	select {

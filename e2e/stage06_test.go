@@ -85,16 +85,16 @@ func TestStage06Dev(t *testing.T) {
 	})
 	time.Sleep(3 * time.Second) // watch sets up its file watches before it reacts to changes
 
-	handlers := filepath.Join(dir, "handlers.go")
-	src, err := os.ReadFile(handlers)
+	routes := filepath.Join(dir, "routes.go")
+	src, err := os.ReadFile(routes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	changed := bytes.Replace(src, []byte(`gin.H{"status": "ok"}`), []byte(`gin.H{"status": "ok", "changed": true}`), 1)
 	if bytes.Equal(changed, src) {
-		t.Fatal("handlers.go has no healthz answer to change")
+		t.Fatal("routes.go has no healthz answer to change")
 	}
-	if err := os.WriteFile(handlers, changed, 0o644); err != nil {
+	if err := os.WriteFile(routes, changed, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
