@@ -15,7 +15,7 @@ import (
 
 // serve serves the API until ctx is cancelled (SIGINT or SIGTERM), then stops accepting
 // connections and gives in-flight requests up to SHUTDOWN_TIMEOUT to finish.
-func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Logger, _ io.Writer) error {
 	switch {
 	case store.InMemory():
 		// An in-memory database is born empty with the process, so the server fills it.

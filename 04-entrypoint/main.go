@@ -30,6 +30,15 @@ With no command, serve the workers API. Commands:
 Configuration comes from the environment: DATABASE_URL, DATABASE_PASSWORD_FILE, HOST, PORT,
 LOG_LEVEL, LOG_FORMAT, INIT_DB, READY_TIMEOUT, SHUTDOWN_TIMEOUT.`
 
+// commands are what the binary does: serve (server.go), or manage the database (manage.go).
+var commands = map[string]func(ctx context.Context, cfg config, store *database.Store, log *slog.Logger, stdout io.Writer) error{
+	"serve":     serve,
+	"ready":     ready,
+	"create_db": createDB,
+	"init_db":   initDB,
+	"seed_db":   seedDB,
+}
+
 // main only wires the process to run: its arguments, environment, output and signals.
 func main() {
 	gin.SetMode(gin.ReleaseMode)
@@ -67,20 +76,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 2 {
 		name = args[1]
 	}
-	switch name {
-	case "help", "-h", "--help":
+	command, known := commands[name]
+	switch {
+	case name == "help" || name == "-h" || name == "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
-	case "healthcheck":
+	case name == "healthcheck":
 		// For a HEALTHCHECK: it needs HOST and PORT only, not the database or its password.
 		if err := httpapi.Healthcheck(ctx, setting(getenv, "HOST"), setting(getenv, "PORT")); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, "healthy")
 		return nil
-	}
-	command, known := commands[name]
-	if !known && name != "serve" {
+	case !known:
 		return fmt.Errorf("unknown command %q\n%s", name, usage)
 	}
 
@@ -94,10 +102,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-	if name == "serve" {
-		return withHint(serve(ctx, cfg, store, log))
+	if name != "serve" { // the server logs its config when it starts serving
+		log.Debug("running command", "command", name, "config", cfg)
 	}
-	log.Debug("running command", "command", name, "config", cfg)
 	return withHint(command(ctx, cfg, store, log, stdout))
 }
 

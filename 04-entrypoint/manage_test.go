@@ -89,4 +89,3 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Errorf("healthcheck with the server up: %q, %v", out, err)
 	}
 }
-

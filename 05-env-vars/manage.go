@@ -10,13 +10,7 @@ import (
 	"base-docker-and-compose/shared/database"
 )
 
-// commands are the manage commands, the Go counterparts of the seed's manage.py.
-var commands = map[string]func(ctx context.Context, cfg config, store *database.Store, log *slog.Logger, stdout io.Writer) error{
-	"ready":     ready,
-	"create_db": createDB,
-	"init_db":   initDB,
-	"seed_db":   seedDB,
-}
+// The manage commands, the Go counterparts of the seed's manage.py (see commands in main.go).
 
 // ready waits until the database answers, so that a script can start the database and
 // go on only when it accepts connections.
