@@ -28,6 +28,17 @@ func TestStage01RunLocal(t *testing.T) {
 	appPort, dbPort := harness.FreePort(t), harness.FreePort(t)
 	t.Cleanup(func() { harness.Docker("rm", "-f", "-v", container) })
 
+	// An argument it does not take (as if it had a `down`) is refused before anything starts.
+	wrong := exec.Command("./run-local.sh", "down")
+	wrong.Dir = stage
+	wrong.Env = append(os.Environ(), "DB_CONTAINER="+container)
+	if got, err := wrong.CombinedOutput(); err == nil || !strings.Contains(string(got), "unknown argument 'down'; usage: ./run-local.sh") {
+		t.Errorf("./run-local.sh down: %v\n%s\nwant it refused with its usage", err, got)
+	}
+	if r := harness.Docker("container", "inspect", container); r.Err == nil {
+		t.Errorf("./run-local.sh down started the container %s", container)
+	}
+
 	// What an earlier run left behind: a container of the same name, running.
 	harness.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
 
