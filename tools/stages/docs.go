@@ -21,7 +21,10 @@ import (
 //	                             (docs/captured/<stage>/NAME.txt)
 //
 // each closed by <!-- /stages -->. What is between them is rewritten; the rest is prose.
-var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9-]*) -->\n).*?(<!-- /stages -->)`)
+var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9_-]*) -->\n).*?(<!-- /stages -->)`)
+
+// anyMarker finds every opening marker, well formed or not, for the check that each is filled.
+var anyMarker = regexp.MustCompile(`<!-- stages:[^>]*-->`)
 
 // capturedDir holds the captured outputs, one folder per stage, relative to the root.
 // Its floor/ folder holds, in the same layout, what the floor Docker printed where that
@@ -95,7 +98,7 @@ func generate(root string, s stage, prev *stage, kind, name string, list listFil
 	default: // capture
 		data, err := os.ReadFile(filepath.Join(root, capturedDir, s.Dir, name+".txt"))
 		if err != nil {
-			return nil, fmt.Errorf("capture %q: %w (the e2e tests write it: make docs)", name, err)
+			return nil, fmt.Errorf("<!-- stages:capture %s --> names no capture: %w (the e2e tests write it: make docs; or fix the name)", name, err)
 		}
 		body := fmt.Appendf(nil, "```console\n%s```\n", data)
 		floor, err := os.ReadFile(filepath.Join(root, capturedDir, "floor", s.Dir, name+".txt"))

@@ -1,7 +1,8 @@
 // Command stages knows the course's stages and keeps them and their lessons consistent:
 //
 //	go run ./tools/stages check   fail when two consecutive stages differ in a file the later
-//	                              one does not declare (go.mod's module line aside), or when a
+//	                              one does not declare (go.mod's module line aside), when a
+//	                              page shows what no test recorded (truth.go), or when a
 //	                              stage README's generated sections are stale
 //	go run ./tools/stages docs    rewrite the generated sections of the stage READMEs: the
 //	                              file list, the diff against the previous stage, and the
@@ -53,6 +54,13 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%d stage differences that no stage declares:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	untrue, err := truth(root, stages, gitFiles)
+	if err != nil {
+		return err
+	}
+	if len(untrue) > 0 {
+		return fmt.Errorf("%d places where a page or comment shows what no test recorded:\n  %s", len(untrue), strings.Join(untrue, "\n  "))
 	}
 	stale, err := staleDocs(root, want)
 	if err != nil {

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The course shows only what its tests recorded. truth finds what would break that promise
+// in the pages and in the comments of the stages and the shared module:
+//
+//   - a marker that is not filled (no closing marker, or a name it cannot read);
+//   - a capture that no page shows, or a floor capture with no current one;
+//   - a block of command output (```console, ```text, ```output) outside a capture marker;
+//   - a quoted error message (a `code span` or "quote" with a word such as error, failed,
+//     denied, not found) that is in no capture: quote a capture, or show one;
+//   - an approximate figure ("about 840 MB", "~5 s") that neither docs/benchmarks.md nor
+//     a capture gives.
+//
+// Each problem is "file:line: what is wrong; what to do".
+
+// benchmarksPage is where measured figures come from; the truth check reads it as a source.
+const benchmarksPage = "docs/benchmarks.md"
+
+var (
+	// errorWords mark a quote as an error message or a command's complaint.
+	errorWords = regexp.MustCompile(`(?i)\b(error|errors|fail|fails|failed|failure|denied|not found|no such|refused|cannot|can't|unknown|invalid|undefined|incompatible|unable|timed out|did not answer|not allowed|exited|panic|does not exist|not exist|permission|warning|exit code|exit status|killed|is missing|required)\b`)
+	// quoted is a code span or a double-quoted text, straight or curly.
+	quoted = regexp.MustCompile("`([^`\n]+)`|\"([^\"\n]+)\"|“([^”\n]+)”")
+	// outputFence opens a fenced block that shows a command's output.
+	outputFence = regexp.MustCompile("^```(console|text|output|shell-session)\\s*$")
+	// approximate is a figure given as about so much: it must be a measured one.
+	approximate = regexp.MustCompile(`(?i)\b(about|around|roughly|nearly|approximately|almost|~)\s*(\d[\d.,]*)\s*(MB|MiB|GB|GiB|KB|KiB|kB|ms|s|seconds?|minutes?|min|req/s|%)`)
+	// ellipsis separates the parts of a shortened quote.
+	ellipsis = regexp.MustCompile(`\s*(…|\.\.\.)\s*`)
+)
+
+// commentSources are the files whose comments are checked, by extension or name.
+var commentStyles = map[string]string{
+	".go": "//", ".sh": "#", ".yaml": "#", ".yml": "#", "Dockerfile": "#", ".template": "#", ".dockerignore": "#",
+}
+
+func truth(root string, course []stage, list listFiles) ([]string, error) {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	captures, err := readCaptures(root)
+	if err != nil {
+		return nil, err
+	}
+	benchmarks, err := os.ReadFile(filepath.Join(root, benchmarksPage))
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	var evidence strings.Builder
+	for _, text := range captures {
+		evidence.WriteString(squash(text) + "\n")
+	}
+
+	// Markers, and the captures each page shows.
+	shows := map[string]string{} // capture folder -> the page that shows it
+	for _, s := range course {
+		shows[s.Dir] = filepath.Join(s.Dir, "README.md")
+	}
+	for page, dir := range pages {
+		shows[dir] = page
+	}
+	shown := map[string]bool{} // "<folder>/<name>"
+	for dir, page := range shows {
+		text, err := os.ReadFile(filepath.Join(root, page))
+		if os.IsNotExist(err) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		filled := section.FindAllSubmatchIndex(text, -1)
+		for _, m := range anyMarker.FindAllIndex(text, -1) {
+			ok := slices.ContainsFunc(filled, func(f []int) bool { return f[0] == m[0] })
+			if !ok {
+				add("%s:%d: %s is never filled: it needs a closing <!-- /stages --> and a name of a-z, 0-9, _ and -",
+					page, lineAt(text, m[0]), text[m[0]:m[1]])
+			}
+		}
+		for _, f := range filled {
+			if string(text[f[4]:f[5]]) == "capture" {
+				shown[dir+"/"+string(text[f[6]:f[7]])] = true
+			}
+		}
+	}
+	for name := range captures {
+		dir, file := filepath.Split(name)
+		key := strings.TrimSuffix(filepath.Join(dir, file), ".txt")
+		if rest, isFloor := strings.CutPrefix(key, "floor/"); isFloor {
+			if _, ok := captures[rest+".txt"]; !ok {
+				add("%s/%s: a floor capture with no current one (%s/%s.txt): delete it, or run make docs", capturedDir, name, capturedDir, rest)
+			}
+			continue
+		}
+		page, known := shows[filepath.Dir(key)]
+		switch {
+		case !known:
+			add("%s/%s: no stage or page has the folder %s: move it, or delete it", capturedDir, name, filepath.Dir(key))
+		case !shown[key]:
+			add("%s/%s: no page shows it: add <!-- stages:capture %s --><!-- /stages --> to %s, or delete the capture and its test",
+				capturedDir, name, filepath.Base(key), page)
+		}
+	}
+
+	// Quotes, output blocks and figures in every page; quotes in comments.
+	files, err := list(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		path := filepath.Join(root, f)
+		switch {
+		case strings.HasSuffix(f, ".md") && f != benchmarksPage:
+			text, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range checkPage(text, evidence.String(), squash(string(benchmarks))) {
+				add("%s:%s", f, p)
+			}
+		case commentStyle(f) != "" && (isStageFile(f, course) || strings.HasPrefix(f, "shared/")):
+			text, err := os.ReadFile(path)
+			if err != nil {
+				return nil, err
+			}
+			for i, line := range strings.Split(string(text), "\n") {
+				_, comment, ok := strings.Cut(line, commentStyle(f))
+				if !ok {
+					continue
+				}
+				for _, q := range unfoundQuotes(comment, evidence.String()) {
+					add("%s:%d: the comment quotes %q, which no capture shows: quote a capture, or say it without quoting", f, i+1, q)
+				}
+			}
+		}
+	}
+	slices.Sort(problems)
+	return problems, nil
+}
+
+// checkPage returns the problems of one page as "line: problem".
+func checkPage(text []byte, evidence, benchmarks string) []string {
+	var problems []string
+	inFence, generated := false, false
+	for i, line := range strings.Split(string(text), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "<!-- stages:"):
+			generated = true
+			continue
+		case trimmed == "<!-- /stages -->":
+			generated = false
+			continue
+		case generated:
+			continue
+		case strings.HasPrefix(trimmed, "```"):
+			if !inFence && outputFence.MatchString(trimmed) {
+				problems = append(problems, fmt.Sprintf("%d: a block of output outside a capture marker: show a capture (<!-- stages:capture NAME -->)", i+1))
+			}
+			inFence = !inFence
+			continue
+		case inFence:
+			continue
+		}
+		for _, q := range unfoundQuotes(line, evidence) {
+			problems = append(problems, fmt.Sprintf("%d: %q is quoted as an error or output, and no capture shows it: quote a capture, or show one", i+1, q))
+		}
+		for _, m := range approximate.FindAllStringSubmatch(line, -1) {
+			figure := m[2] + " " + m[3]
+			if !strings.Contains(benchmarks, figure) && !strings.Contains(evidence, figure) {
+				problems = append(problems, fmt.Sprintf("%d: %q is a figure that neither %s nor a capture gives: link the measured one, or leave it out", i+1, m[0], benchmarksPage))
+			}
+		}
+	}
+	return problems
+}
+
+// unfoundQuotes returns the quotes in text that look like error messages and are in no capture.
+// A quote shortened with an ellipsis is found when each of its parts is.
+func unfoundQuotes(text, evidence string) []string {
+	var missing []string
+	for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+		q := m[1] + m[2] + m[3]
+		if !errorWords.MatchString(q) {
+			continue
+		}
+		for _, part := range ellipsis.Split(q, -1) {
+			part = squash(strings.Trim(part, " .,;:"))
+			if len(part) >= 4 && !strings.Contains(evidence, part) {
+				missing = append(missing, q)
+				break
+			}
+		}
+	}
+	return missing
+}
+
+// readCaptures returns every capture's text, keyed by its path below capturedDir.
+func readCaptures(root string) (map[string]string, error) {
+	captures := map[string]string{}
+	dir := filepath.Join(root, capturedDir)
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".txt") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		captures[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if os.IsNotExist(err) {
+		return captures, nil
+	}
+	return captures, err
+}
+
+func commentStyle(file string) string {
+	base := filepath.Base(file)
+	if strings.HasPrefix(base, "Dockerfile") {
+		return commentStyles["Dockerfile"]
+	}
+	if base == ".dockerignore" {
+		return commentStyles[".dockerignore"]
+	}
+	return commentStyles[filepath.Ext(base)]
+}
+
+func isStageFile(file string, course []stage) bool {
+	return slices.ContainsFunc(course, func(s stage) bool { return strings.HasPrefix(file, s.Dir+"/") })
+}
+
+// squash collapses every run of white space to one space, so that a quote wrapped over two
+// lines of a page still matches the capture.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func lineAt(text []byte, offset int) int { return bytes.Count(text[:offset], []byte("\n")) + 1 }
