@@ -13,6 +13,9 @@ die() {
 files() { git ls-files --cached --others --exclude-standard -- "$@"; }
 
 command -v shellcheck >/dev/null 2>&1 || die "shellcheck is missing: apt-get install shellcheck"
+for tool in chromium node npm; do
+	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (the mermaid check needs it): run .ci/install-tools.sh"
+done
 docker compose version >/dev/null 2>&1 || die "docker compose is missing: run .ci/provision-docker.sh"
 docker build --help 2>/dev/null | grep -q -- '--check' ||
 	die "docker build has no --check (buildx 0.15 or newer has it): run .ci/provision-docker.sh"
@@ -42,6 +45,17 @@ echo "  ok e2e -tags bench"
 
 phase "each stage is the previous one plus its lesson (tools/stages check)"
 go run ./tools/stages check
+
+phase "every mermaid diagram of the pages renders (tools/mermaid in headless chromium)"
+# tools/mermaid's pinned npm packages go into .cache/mermaid, again only when its lock changes.
+mkdir -p .cache/mermaid
+if ! cmp -s tools/mermaid/package-lock.json .cache/mermaid/installed.lock; then
+	cp tools/mermaid/package.json tools/mermaid/package-lock.json .cache/mermaid/
+	npm ci --prefix .cache/mermaid --ignore-scripts --no-audit --no-fund --loglevel=error ||
+		die "npm ci of tools/mermaid's packages failed"
+	cp tools/mermaid/package-lock.json .cache/mermaid/installed.lock
+fi
+MERMAID_DIR=.cache/mermaid node tools/mermaid/check.mjs
 
 phase "docker compose config -q on every compose file, once per profile"
 # A stage with a .env.template reads its values from .env, which is never committed: check it
