@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,16 +13,19 @@ import (
 // The password rotation of the stage 05 and 06 READMEs, run as written: the shell block of
 // the README, in a copy of the stage, with COMPOSE_PROJECT_NAME and COMPOSE_FILE pointing
 // `docker compose` at the test's project. The rows stay, the app logs in with the new
-// password after being re-created, and the old one no longer works.
+// password after being re-created, and the old one no longer works. The file that holds the
+// password keeps its mode, and no file of the stage folder keeps the old password (a copy
+// that `sed -i.bak` leaves, say).
 func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 	for _, tt := range []struct {
 		stage, after, service string
 		apps, profiles        []string
+		file                  string // the file that holds the password, in the stage folder
 		password              func(dir string) string
 	}{
-		{"05-env-vars", "## Rotating the password", "app", []string{"app"}, nil,
+		{"05-env-vars", "## Rotating the password", "app", []string{"app"}, nil, ".env",
 			func(dir string) string { return envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD") }},
-		{"06-profiles", "To rotate it,", "app-prod", []string{"app-dev", "app-prod"}, []string{"prod"},
+		{"06-profiles", "To rotate it,", "app-prod", []string{"app-dev", "app-prod"}, []string{"prod"}, "secrets/db_password",
 			func(dir string) string {
 				data, _ := os.ReadFile(filepath.Join(dir, "secrets", "db_password"))
 				return string(data)
@@ -39,6 +43,7 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 			psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Kept Row', 'kept@example.com', 'tester')")
 			rows := psql(t, p, "SELECT count(*) FROM workers")
 			old := tt.password(dir)
+			mode := fileMode(t, filepath.Join(dir, tt.file))
 
 			env := []string{"COMPOSE_PROJECT_NAME=" + p.Name, "COMPOSE_FILE=" + strings.Join(p.Files, ":")}
 			if len(tt.profiles) > 0 {
@@ -53,6 +58,10 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 			if rotated == old || !strongPassword.MatchString(rotated) {
 				t.Fatalf("after the rotation the password is %q, want a new strong one (it was %q)", rotated, old)
 			}
+			if now := fileMode(t, filepath.Join(dir, tt.file)); now != mode {
+				t.Errorf("after the rotation %s has mode %v, want %v as before", tt.file, now, mode)
+			}
+			assertNoFileHolds(t, dir, old)
 			if got := psql(t, p, "SELECT count(*) FROM workers"); got != rows {
 				t.Errorf("after the rotation: %s rows, want %s", got, rows)
 			}
@@ -70,6 +79,38 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// fileMode is the permission bits of file.
+func fileMode(t *testing.T, file string) fs.FileMode {
+	t.Helper()
+	info, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Mode().Perm()
+}
+
+// assertNoFileHolds fails for each file under dir whose content holds secret.
+func assertNoFileHolds(t *testing.T, dir, secret string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(data), secret) {
+			rel, _ := filepath.Rel(dir, path)
+			t.Errorf("after the rotation %s still holds the old password", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
