@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,10 +33,17 @@ var normalisers = []struct {
 	{re: regexp.MustCompile(`error while interpolating services\.\S+: required variable \S+ is missing a value`),
 		with: "error while interpolating services.db.environment.POSTGRES_USER: required variable POSTGRES_USER is missing a value",
 		once: true},
+	// The machine's DNS server, in an error of a lookup that could not be made offline.
+	{re: regexp.MustCompile(`lookup (\S+) on [0-9.]+:53`), with: "lookup $1 on <your DNS server>:53"},
 	{re: regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), with: "2026-01-01T00:00:00Z"},
 	{re: regexp.MustCompile(`127\.0\.0\.1:\d+->8080/tcp`), with: "127.0.0.1:8080->8080/tcp"},
 	{re: regexp.MustCompile(`127\.0\.0\.1:\d+/api`), with: "127.0.0.1:8080/api"},
 	{re: regexp.MustCompile(`http://127\.0\.0\.1:\d+`), with: "http://127.0.0.1:8080"},
+	// A container id on a line of its own (`docker run -d` prints it), BuildKit's step times,
+	// and the random end of the name `docker compose run` gives its container.
+	{re: regexp.MustCompile(`(?m)^[0-9a-f]{64}$`), with: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+	{re: regexp.MustCompile(`(?m)^(#\d+ DONE) \d+\.\d+s$`), with: "$1 0.0s"},
+	{re: regexp.MustCompile(`-run-[0-9a-f]{12}\b`), with: "-run-…"},
 }
 
 // capture records what a learner's command printed, for the stage README's expected output.
@@ -114,8 +124,35 @@ func psCommand() string { return fmt.Sprintf("docker compose ps --format '%s'", 
 // regexpEndpoint shortens Docker's endpoint ids in an error message.
 var regexpEndpoint = regexp.MustCompile(`endpoint \S+ \([0-9a-f]+\)`)
 
-// regexpHostPort and regexpLogTime normalise what an app run on the host prints.
-var (
-	regexpHostPort = regexp.MustCompile(`127\.0\.0\.1:\d+`)
-	regexpLogTime  = regexp.MustCompile(`time=\S+`)
-)
+// shell runs command, the text a page shows, as it shows it: with sh, in dir, with the
+// environment of this process and env. It returns what a terminal would show, stdout and
+// stderr together in the order they came, and the exit status as an error.
+func shell(t *testing.T, dir string, env []string, command string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), harness.CommandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		err = fmt.Errorf("%s: %w", command, err)
+	}
+	return out.String(), err
+}
+
+// inProject is the environment that points a plain `docker compose` at the test's project,
+// as rotation_test.go does: a page's command then runs as written, with no -p or -f of the
+// test's added, on the test's project name and override file.
+func inProject(p *harness.Project) []string {
+	env := append([]string{"COMPOSE_PROJECT_NAME=" + p.Name}, p.Env...)
+	if len(p.Files) > 0 {
+		env = append(env, "COMPOSE_FILE="+strings.Join(p.Files, ":"))
+	}
+	if len(p.Profiles) > 0 {
+		env = append(env, "COMPOSE_PROFILES="+strings.Join(p.Profiles, ","))
+	}
+	return env
+}

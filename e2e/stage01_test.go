@@ -83,8 +83,11 @@ func TestStage01RunLocal(t *testing.T) {
 	for _, c := range []struct{ name, path string }{
 		{"curl-worker", "/api/v1/workers/1"}, {"curl-missing", "/api/v1/workers/999"}, {"curl-bad-id", "/api/v1/workers/abc"},
 	} {
-		_, body := harness.Get(t, base+c.path)
-		capture(t, "01-starting-point", c.name, "", "curl -s 127.0.0.1:8080"+c.path, string(body)+"\n")
+		out, err := shell(t, "", nil, fmt.Sprintf("curl -s 127.0.0.1:%d%s", appPort, c.path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		capture(t, "01-starting-point", c.name, "", "curl -s 127.0.0.1:8080"+c.path, out+"\n")
 	}
 
 	// The manage commands against the same PostgreSQL: seeding again adds nothing.

@@ -66,3 +66,24 @@ func TestStage02RunDockered(t *testing.T) {
 		}
 	}
 }
+
+// The Dockerfile copies the shared module from a named build context: a plain `docker build .`,
+// without --build-context shared=../shared, has no context of that name, so BuildKit takes
+// "shared" for an image name and tries to resolve docker.io/library/shared. What it says next
+// depends on the registry: with none reachable, as here, it cannot look the name up; with
+// Docker Hub, it is refused (no such repository).
+func TestStage02BuildWithoutContext(t *testing.T) {
+	harness.RequireImage(t, "golang:1.26-trixie")
+	out, err := shell(t, "../02-dockerizing", nil, "docker build .")
+	if err == nil || !strings.Contains(out, "COPY --from=shared") ||
+		!strings.Contains(out, "failed to resolve source metadata for docker.io/library/shared:latest") {
+		t.Fatalf("docker build . without the shared build context: %v\n%s\nwant BuildKit's failure to resolve an image named shared", err, out)
+	}
+	// The page shows the line that says why; the progress above it varies from run to run.
+	const command = "docker build . 2>&1 | tail -n 1"
+	last, err := shell(t, "../02-dockerizing", nil, command)
+	if err != nil || !strings.HasPrefix(last, "ERROR: failed to build: failed to solve: shared:") {
+		t.Fatalf("%s: %v\n%s", command, err, last)
+	}
+	capture(t, "02-dockerizing", "build-without-context", "", command, last)
+}

@@ -16,13 +16,23 @@ import (
 func TestStage04Entrypoint(t *testing.T) {
 	p := stageProject(t, "04-entrypoint")
 	p.Up()
-	capture(t, "04-entrypoint", "entrypoint-logs", p.Name, "docker compose logs --no-log-prefix app | grep entrypoint:",
-		grepLines(p.MustCompose("logs", "--no-log-prefix", "app"), "entrypoint:"))
+	// The pages' commands, run as written (shell), on the test's project (inProject).
+	env := inProject(p)
+	command := "docker compose logs --no-log-prefix app | grep entrypoint:"
+	out, err := shell(t, p.Dir, env, command)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	capture(t, "04-entrypoint", "entrypoint-logs", p.Name, command, out)
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Fatalf("after up: %d workers, want the %d seeded by the entrypoint", n, len(worker.Dummies()))
 	}
-	_, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
-	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
+	// curl on this machine, on the port the test's project publishes the app on.
+	out, err = shell(t, "", nil, "curl -s "+p.Addr("app", 8080)+"/api/v1/workers")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", out+"\n")
 
 	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
 	// every table at each start; this one only creates what is missing.
@@ -64,13 +74,13 @@ func TestStage04Entrypoint(t *testing.T) {
 	}
 
 	// No database at all: the wait times out with a message and a non-zero exit.
-	r := p.Compose("run", "--rm", "--no-deps", "-e", "SQL_HOST=nowhere", "-e", "WAIT_TIMEOUT=2", "app")
-	if r.Err == nil {
-		t.Fatalf("the entrypoint succeeded with no database:\n%s", r.Output())
+	command = "docker compose run --rm --no-deps -e SQL_HOST=nowhere -e WAIT_TIMEOUT=2 app"
+	out, err = shell(t, p.Dir, env, command)
+	if err == nil {
+		t.Fatalf("the entrypoint succeeded with no database:\n%s", out)
 	}
-	capture(t, "04-entrypoint", "wait-timeout", p.Name, "docker compose run --rm --no-deps -e SQL_HOST=nowhere -e WAIT_TIMEOUT=2 app",
-		grepLines(r.Output(), "entrypoint:"))
-	if !strings.Contains(r.Output(), "nowhere:5432 did not accept connections within 2s") {
-		t.Errorf("the timeout's message does not say what failed:\n%s", r.Output())
+	capture(t, "04-entrypoint", "wait-timeout", p.Name, command, out)
+	if !strings.Contains(out, "nowhere:5432 did not accept connections within 2s") {
+		t.Errorf("the timeout's message does not say what failed:\n%s", out)
 	}
 }

@@ -10,87 +10,135 @@ import (
 	"base-docker-and-compose/e2e/harness"
 )
 
-// The errors of docs/troubleshooting.md, made to happen, so that the page quotes what Docker
-// and the app really print.
+// The errors of docs/troubleshooting.md, made to happen as a learner makes them: in the
+// stage's own image or compose project (a copy of the stage folder, with the learner's
+// mistake made in it), with the command the page shows, run as it shows it. Only random
+// names, ports, paths and times are replaced in what it printed.
 
-// entrypointImage builds an image whose entrypoint script has the given content and mode.
-func entrypointImage(t *testing.T, script string, chmod bool) string {
+// stageImage builds the image of a stage folder (the real one, or a copy made by copyStage)
+// as its Dockerfile says: the shared module as the named build context "shared".
+func stageImage(t *testing.T, dir string) string {
 	t.Helper()
-	harness.RequireImage(t, "debian:trixie-slim")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "entrypoint.sh"), []byte(script), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	copyLine := "COPY entrypoint.sh /usr/local/bin/entrypoint.sh"
-	if chmod {
-		copyLine = "COPY --chmod=755 entrypoint.sh /usr/local/bin/entrypoint.sh"
-	}
-	dockerfile := "FROM debian:trixie-slim\n" + copyLine + "\nENTRYPOINT [\"entrypoint.sh\"]\n"
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	harness.RequireImage(t, "golang:1.26-trixie")
 	tag := harness.UniqueName(t) + ":test"
-	harness.Build(t, dir, tag)
+	harness.Build(t, dir, tag, "--build-context", "shared="+filepath.Join(dir, "..", "shared"))
 	return tag
 }
 
+// edit rewrites a file of a stage copy, and fails the test when the edit changes nothing.
+func edit(t *testing.T, file string, change func(string) string) {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := change(string(data))
+	if changed == string(data) {
+		t.Fatalf("%s: the learner's mistake changes nothing in it", file)
+	}
+	info, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(changed), info.Mode().Perm()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Stage 04's image with the mistakes learners make with its entrypoint, built from a copy of
+// the stage and run as `docker run --rm workers-app`.
 func TestTroubleshootingEntrypointErrors(t *testing.T) {
 	tests := []struct {
-		name, script string
-		chmod        bool
-		want         string
+		name    string
+		mistake func(t *testing.T, dir string)
+		run     string // docker run's options before the image
+		capture bool
+		want    string
 	}{
-		{"crlf", "#!/bin/sh\r\necho ready\r\n", true, "exec /usr/local/bin/entrypoint.sh: no such file or directory"},
-		// ENTRYPOINT ["entrypoint.sh"] is looked up in PATH, where a file without the
-		// execute bit does not count.
-		{"no-exec-bit", "#!/bin/sh\necho ready\n", false, `exec: "entrypoint.sh": executable file not found in $PATH`},
+		// entrypoint.sh saved with Windows line endings: its first line names /bin/sh\r.
+		{name: "crlf", capture: true,
+			mistake: func(t *testing.T, dir string) {
+				edit(t, filepath.Join(dir, "entrypoint.sh"), func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") })
+			},
+			want: "exec /usr/local/bin/entrypoint.sh: no such file or directory"},
+		// COPY without --chmod=755: the file keeps the mode it has in the build context, and
+		// Git checks entrypoint.sh out without the execute bit (it is committed as 100644).
+		// ENTRYPOINT ["entrypoint.sh"] is looked up in PATH, where such a file does not count.
+		{name: "no-exec-bit", capture: true,
+			mistake: dropChmod,
+			want:    `exec: "entrypoint.sh": executable file not found in $PATH`},
+		// The same, with the entrypoint named by its full path: no PATH lookup; exec refuses it.
+		{name: "no-exec-bit-full-path", capture: true,
+			mistake: func(t *testing.T, dir string) {
+				dropChmod(t, dir)
+				edit(t, filepath.Join(dir, "Dockerfile"), func(s string) string {
+					return strings.Replace(s, `ENTRYPOINT ["entrypoint.sh"]`, `ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]`, 1)
+				})
+			},
+			want: `exec: "/usr/local/bin/entrypoint.sh": permission denied`},
+		// The image is right, but a bind mount puts the host's file, mode and all, over it.
+		{name: "bind-mount-without-exec-bit",
+			run:  "-v ./entrypoint.sh:/usr/local/bin/entrypoint.sh:ro",
+			want: `exec: "entrypoint.sh": executable file not found in $PATH`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			image := entrypointImage(t, tt.script, tt.chmod)
-			r := harness.Docker("run", "--rm", image)
-			if r.Err == nil || !strings.Contains(r.Output(), tt.want) {
-				t.Fatalf("docker run: %v\n%s\nwant %q", r.Err, r.Output(), tt.want)
+			dir := copyStage(t, "04-entrypoint")
+			// As Git checks it out: no execute bit (copyStage keeps the working tree's mode).
+			if err := os.Chmod(filepath.Join(dir, "entrypoint.sh"), 0o644); err != nil {
+				t.Fatal(err)
 			}
-			capture(t, "troubleshooting", tt.name, image, "docker run --rm workers-app", r.Output())
+			if tt.mistake != nil {
+				tt.mistake(t, dir)
+			}
+			image := stageImage(t, dir)
+			command := strings.Join(strings.Fields("docker run --rm "+tt.run), " ")
+			out, err := shell(t, dir, nil, command+" "+image)
+			if err == nil || !strings.Contains(out, tt.want) {
+				t.Fatalf("%s: %v\n%s\nwant %q", command, err, out, tt.want)
+			}
+			if tt.capture {
+				capture(t, "troubleshooting", tt.name, image, command+" workers-app", out)
+			}
 		})
 	}
 }
 
-func TestTroubleshootingPortInUse(t *testing.T) {
-	harness.RequireImage(t, "debian:trixie-slim")
-	port := harness.FreePort(t)
-	publish := fmt.Sprintf("127.0.0.1:%d:8080", port)
-	harness.RunContainer(t, "-p", publish, "debian:trixie-slim", "sleep", "infinity")
-	second := harness.UniqueName(t)
-	t.Cleanup(func() { harness.Docker("rm", "-f", second) })
-	r := harness.Docker("run", "-d", "--name", second, "-p", publish, "debian:trixie-slim", "sleep", "1")
-	if r.Err == nil || !strings.Contains(r.Stderr, "port is already allocated") {
-		t.Fatalf("a second container on the same port: %v %s, want port is already allocated", r.Err, r.Output())
-	}
-	out := strings.ReplaceAll(r.Stderr, fmt.Sprint(port), "8080")
-	out = regexpEndpoint.ReplaceAllString(out, "endpoint workers-app (…)")
-	capture(t, "troubleshooting", "port-in-use", second, "docker run -d --name workers-app -p 127.0.0.1:8080:8080 workers-app", out)
+// dropChmod writes stage 04's COPY of entrypoint.sh without --chmod=755.
+func dropChmod(t *testing.T, dir string) {
+	t.Helper()
+	edit(t, filepath.Join(dir, "Dockerfile"), func(s string) string {
+		return strings.Replace(s, "COPY --chmod=755 entrypoint.sh ", "COPY entrypoint.sh ", 1)
+	})
 }
 
-// buildApp builds stage 01's binary on this machine.
-func buildApp(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "app")
-	if r := (harness.Cmd{Dir: "../01-starting-point", Name: "go", Args: []string{"build", "-o", bin, "."}}).Run(); r.Err != nil {
-		t.Fatalf("go build: %v\n%s", r.Err, r.Output())
+// Stage 02's image started on a host port that another container publishes already.
+func TestTroubleshootingPortInUse(t *testing.T) {
+	harness.RequireImage(t, "debian:trixie-slim")
+	image := stageImage(t, "../02-dockerizing")
+	hostPort := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
+	harness.RunContainer(t, "-p", hostPort+":8080", "debian:trixie-slim", "sleep", "infinity")
+	name := harness.UniqueName(t)
+	t.Cleanup(func() { harness.Docker("rm", "-f", name) })
+	out, err := shell(t, "../02-dockerizing", nil, fmt.Sprintf("docker run -d --name %s -p %s:8080 %s", name, hostPort, image))
+	if err == nil || !strings.Contains(out, "port is already allocated") {
+		t.Fatalf("a second container on the same port: %v\n%s\nwant port is already allocated", err, out)
 	}
-	return bin
+	out = strings.ReplaceAll(out, hostPort, "127.0.0.1:8080")
+	out = regexpEndpoint.ReplaceAllString(out, "endpoint workers-app (…)")
+	capture(t, "troubleshooting", "port-in-use", name, "docker run -d --name workers-app -p 127.0.0.1:8080:8080 workers-app", out)
 }
 
 // go-sqlite3 without cgo: the shared module uses its error type, which only its cgo code
 // defines, so the build fails at once instead of at run time.
 func TestTroubleshootingCgoOff(t *testing.T) {
-	r := harness.Cmd{Dir: "../01-starting-point", Env: []string{"CGO_ENABLED=0"}, Name: "go", Args: []string{"build", "-o", filepath.Join(t.TempDir(), "app"), "."}}.Run()
-	if r.Err == nil || !strings.Contains(r.Stderr, "undefined: sqlite3.Error") {
-		t.Fatalf("a CGO_ENABLED=0 build: %v\n%s\nwant go-sqlite3's missing cgo types", r.Err, r.Output())
+	// The binary a build that did succeed would write (.gitignore keeps it out of git).
+	t.Cleanup(func() { os.Remove("../01-starting-point/01-starting-point") })
+	out, err := shell(t, "../01-starting-point", nil, "CGO_ENABLED=0 go build .")
+	if err == nil || !strings.Contains(out, "undefined: sqlite3.Error") {
+		t.Fatalf("a CGO_ENABLED=0 build: %v\n%s\nwant go-sqlite3's missing cgo types", err, out)
 	}
-	capture(t, "troubleshooting", "cgo-off", "", "CGO_ENABLED=0 go build .", r.Stderr)
+	capture(t, "troubleshooting", "cgo-off", "", "CGO_ENABLED=0 go build .", out)
 
 	// A program that names none of those types builds, and fails when it opens a database.
 	bin := filepath.Join(t.TempDir(), "cgo-sqlite")
@@ -105,31 +153,48 @@ func TestTroubleshootingCgoOff(t *testing.T) {
 	}
 }
 
-// A password that is not the one the database was initialised with.
+// Stage 05 with a new password in .env while the data volume keeps the one it was created
+// with: ./init-env.sh --force (the way init-env.sh's own refusal names), then up again. The
+// app, re-created with the new password, cannot log in and exits; its logs say why.
 func TestTroubleshootingPasswordChanged(t *testing.T) {
-	url, _ := startPostgres(t)
-	wrong := strings.Replace(url, "smoke-password", "a-new-password", 1)
-	r := harness.Cmd{Env: []string{"DATABASE_URL=" + wrong, "READY_TIMEOUT=2s"}, Name: buildApp(t), Args: []string{"ready"}}.Run()
-	if r.Err == nil || !strings.Contains(r.Stderr, "password authentication failed") {
-		t.Fatalf("ready with a wrong password: %v\n%s", r.Err, r.Output())
+	dir := copyStage(t, "05-env-vars")
+	initEnv := func(args ...string) {
+		if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}).Run(); r.Err != nil {
+			t.Fatalf("init-env.sh %v: %v\n%s", args, r.Err, r.Output())
+		}
 	}
-	out := regexpHostPort.ReplaceAllString(r.Stderr, "db:5432")
-	out = strings.ReplaceAll(strings.ReplaceAll(out, "smokedb", "workers"), "smoke", "workers")
-	out = regexpLogTime.ReplaceAllString(out, "time=2026-01-01T00:00:00.000Z")
-	capture(t, "troubleshooting", "password-changed", "", "docker compose exec app app ready", out)
+	initEnv()
+	p := stageProjectIn(t, dir)
+	p.Up()
+	initEnv("--force")
+
+	env := inProject(p)
+	if out, err := shell(t, dir, env, "docker compose up --wait"); err == nil || !strings.Contains(out, p.Name+"-app-1 exited (1)") {
+		t.Fatalf("up with the new password: %v\n%s\nwant the app to exit with 1", err, out)
+	}
+	out, err := shell(t, dir, env, "docker compose logs app")
+	if err != nil || !strings.Contains(out, `password authentication failed for user "workers"`) {
+		t.Fatalf("docker compose logs app: %v\n%s\nwant the rejected login", err, out)
+	}
+	capture(t, "troubleshooting", "password-changed", "", "docker compose logs app", out)
 }
 
-// Stage 06 with .env but without secrets/db_password (a copy of the folder that left the
-// secrets/ folder behind, say): Docker cannot mount the secret, and says which file.
+// Stage 06 without secrets/db_password (a copy of the folder that left the secrets/ folder
+// behind, or the file deleted) after a first up: the data volume is there, the file is not.
+// Docker cannot mount the secret, and says which file.
 func TestTroubleshootingSecretMissing(t *testing.T) {
 	p, dir, _ := stage06(t)
+	p.Up()
+	p.MustCompose("down") // the data volume stays
 	if err := os.Remove(filepath.Join(dir, "secrets", "db_password")); err != nil {
 		t.Fatal(err)
 	}
-	r := p.Compose("up", "-d", "--wait", "db")
-	out := grepLines(r.Stderr, "Error response from daemon")
-	if r.Err == nil || !strings.Contains(out, "bind source path does not exist") || !strings.Contains(out, "secrets/db_password") {
-		t.Fatalf("up without the secret file: %v\n%s\nwant Docker's error naming secrets/db_password", r.Err, r.Output())
+	out, err := shell(t, dir, inProject(p), "docker compose up --wait")
+	if err == nil || !strings.Contains(out, "bind source path does not exist") || !strings.Contains(out, "secrets/db_password") {
+		t.Fatalf("up without the secret file: %v\n%s\nwant Docker's error naming secrets/db_password", err, out)
 	}
-	capture(t, "troubleshooting", "secret-missing", "", "docker compose up --wait", strings.ReplaceAll(out, dir, "/home/you/base-docker-and-compose/06-profiles"))
+	out = strings.ReplaceAll(out, dir, "/home/you/base-docker-and-compose/06-profiles")
+	out = strings.ReplaceAll(out, p.Name+"-pgdata", "workers-06-pgdata")
+	out = strings.ReplaceAll(out, p.Name, "06-profiles")
+	capture(t, "troubleshooting", "secret-missing", "", "docker compose up --wait", out)
 }
