@@ -23,8 +23,9 @@ import (
 // each closed by <!-- /stages -->. What is between them is rewritten; the rest is prose.
 var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9_-]*) -->\n).*?(<!-- /stages -->)`)
 
-// anyMarker finds every opening marker, well formed or not, for the check that each is filled.
-var anyMarker = regexp.MustCompile(`<!-- stages:[^>]*-->`)
+// anyMarker finds every opening marker, well formed or not (to the end of its line when it
+// is not closed), for the check that each is filled.
+var anyMarker = regexp.MustCompile(`(?m)<!-- stages:.*?(?:-->|$)`)
 
 // capturedDir holds the captured outputs, one folder per stage, relative to the root.
 // Its floor/ folder holds, in the same layout, what the floor Docker printed where that

@@ -22,6 +22,9 @@ func TestTruth(t *testing.T) {
 		{"a marker whose name it cannot read", map[string]string{
 			"a/README.md": "text\n<!-- stages:capture Up.Now -->\n<!-- /stages -->\n",
 		}, "a/README.md:2: <!-- stages:capture Up.Now --> is never filled"},
+		{"a marker with no end", map[string]string{
+			"a/README.md": "<!-- stages:capture up\n<!-- /stages -->\n",
+		}, "a/README.md:1: <!-- stages:capture up is never filled"},
 		{"a capture no page shows", map[string]string{
 			"a/README.md":            "prose\n",
 			"docs/captured/a/ps.txt": "$ docker ps\n",
