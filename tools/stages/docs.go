@@ -19,9 +19,10 @@ import (
 //	<!-- stages:diff -->         the unified diff against the previous stage
 //	<!-- stages:capture NAME --> a command's output captured by the e2e tests
 //	                             (docs/captured/<stage>/NAME.txt)
+//	<!-- stages:nav -->          links to the previous and the next stage
 //
 // each closed by <!-- /stages -->. What is between them is rewritten; the rest is prose.
-var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture) ?([a-z0-9_-]*) -->\n).*?(<!-- /stages -->)`)
+var section = regexp.MustCompile(`(?s)(<!-- stages:(files|diff|capture|nav) ?([a-z0-9_-]*) -->\n).*?(<!-- /stages -->)`)
 
 // anyMarker finds every opening marker, well formed or not (to the end of its line when it
 // is not closed), for the check that each is filled.
@@ -44,12 +45,15 @@ var pages = map[string]string{"docs/troubleshooting.md": "troubleshooting"}
 func docs(root string, course []stage, list listFiles) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for i, s := range course {
-		var prev *stage
+		var prev, next *stage
 		if i > 0 {
 			prev = &course[i-1]
 		}
+		if i+1 < len(course) {
+			next = &course[i+1]
+		}
 		path := filepath.Join(s.Dir, "README.md")
-		text, err := fill(root, path, s, prev, list)
+		text, err := fill(root, path, s, prev, next, list)
 		if err != nil {
 			return nil, err
 		}
@@ -59,7 +63,7 @@ func docs(root string, course []stage, list listFiles) (map[string][]byte, error
 		if _, err := os.Stat(filepath.Join(root, path)); errors.Is(err, os.ErrNotExist) {
 			continue // a course without this page (the tests' trees)
 		}
-		text, err := fill(root, path, stage{Dir: captures}, nil, list)
+		text, err := fill(root, path, stage{Dir: captures}, nil, nil, list)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +73,7 @@ func docs(root string, course []stage, list listFiles) (map[string][]byte, error
 }
 
 // fill fills the generated sections of the file at path for stage s.
-func fill(root, path string, s stage, prev *stage, list listFiles) ([]byte, error) {
+func fill(root, path string, s stage, prev, next *stage, list listFiles) ([]byte, error) {
 	text, err := os.ReadFile(filepath.Join(root, path))
 	if err != nil {
 		return nil, err
@@ -77,7 +81,7 @@ func fill(root, path string, s stage, prev *stage, list listFiles) ([]byte, erro
 	var fillErr error
 	filled := section.ReplaceAllFunc(text, func(m []byte) []byte {
 		parts := section.FindSubmatch(m)
-		body, err := generate(root, s, prev, string(parts[2]), string(parts[3]), list)
+		body, err := generate(root, s, prev, next, string(parts[2]), string(parts[3]), list)
 		if err != nil && fillErr == nil {
 			fillErr = fmt.Errorf("%s: %w", path, err)
 		}
@@ -87,8 +91,10 @@ func fill(root, path string, s stage, prev *stage, list listFiles) ([]byte, erro
 }
 
 // generate makes the body of one section.
-func generate(root string, s stage, prev *stage, kind, name string, list listFiles) ([]byte, error) {
+func generate(root string, s stage, prev, next *stage, kind, name string, list listFiles) ([]byte, error) {
 	switch kind {
+	case "nav":
+		return navigation(prev, next), nil
 	case "files":
 		return fileList(root, s, prev, list)
 	case "diff":
@@ -112,7 +118,8 @@ func generate(root string, s stage, prev *stage, kind, name string, list listFil
 	}
 }
 
-// fileList is a list of the stage's files, with what the lesson did to each.
+// fileList is the first stage's files, or the files a later stage's lesson added, changed or
+// removed (its README aside), each marked with what the lesson did to it.
 func fileList(root string, s stage, prev *stage, list listFiles) ([]byte, error) {
 	files, err := list(filepath.Join(root, s.Dir))
 	if err != nil {
@@ -137,6 +144,9 @@ func fileList(root string, s stage, prev *stage, list listFiles) ([]byte, error)
 			if same, _ := sameFile(filepath.Join(root, prev.Dir, f), filepath.Join(root, s.Dir, f)); !same {
 				note = "  (changed)"
 			}
+		}
+		if prev != nil && note == "" {
+			continue // the same as in the previous stage
 		}
 		fmt.Fprintf(&b, "  %s%s\n", f, note)
 	}
@@ -219,4 +229,18 @@ func describe(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// navigation links the previous and the next stage, and says what the next one adds.
+func navigation(prev, next *stage) []byte {
+	var parts []string
+	if prev != nil {
+		parts = append(parts, fmt.Sprintf("**Previous:** [%s](../%s/README.md)", prev.Title, prev.Dir))
+	}
+	if next != nil {
+		parts = append(parts, fmt.Sprintf("**Next:** [%s](../%s/README.md) adds %s.", next.Title, next.Dir, next.Adds))
+	} else {
+		parts = append(parts, "This is the last stage: [the course](../README.md) lists them all.")
+	}
+	return []byte(strings.Join(parts, " ·\n") + "\n")
 }

@@ -10,7 +10,7 @@ func TestDocs(t *testing.T) {
 	root := tree(t, map[string]string{
 		"a/README.md":            "# A\n",
 		"a/main.go":              "package main\n\nfunc main() {}\n",
-		"b/README.md":            "# B\n\n<!-- stages:files -->\nold\n<!-- /stages -->\n\nprose\n\n<!-- stages:diff -->\n<!-- /stages -->\n\n<!-- stages:capture up -->\n<!-- /stages -->\n",
+		"b/README.md":            "# B\n\n<!-- stages:files -->\nold\n<!-- /stages -->\n\nprose\n\n<!-- stages:diff -->\n<!-- /stages -->\n\n<!-- stages:capture up -->\n<!-- /stages -->\n\n<!-- stages:nav -->\n<!-- /stages -->\n",
 		"b/main.go":              "package main\n\nfunc main() { println() }\n",
 		"b/Dockerfile":           "FROM scratch\n",
 		"docs/captured/b/up.txt": "$ docker compose up\nready\n",
@@ -21,12 +21,13 @@ func TestDocs(t *testing.T) {
 	}
 	got := string(want["b/README.md"])
 	for _, part := range []string{
-		"<!-- stages:files -->\n```\nb/\n  Dockerfile  (new)\n  README.md\n  main.go  (changed)\n```\n<!-- /stages -->",
+		"<!-- stages:files -->\n```\nb/\n  Dockerfile  (new)\n  main.go  (changed)\n```\n<!-- /stages -->",
 		"\nprose\n",
 		"--- /dev/null\n+++ b/Dockerfile\n@@ -0,0 +1 @@\n+FROM scratch\n",
 		"--- a/main.go\n+++ b/main.go\n",
 		"-func main() {}\n+func main() { println() }\n",
 		"<!-- stages:capture up -->\n```console\n$ docker compose up\nready\n```\n<!-- /stages -->",
+		"<!-- stages:nav -->\n**Previous:** [](../a/README.md) ·\nThis is the last stage: [the course](../README.md) lists them all.\n<!-- /stages -->",
 	} {
 		if !strings.Contains(got, part) {
 			t.Errorf("the generated README lacks\n%s\n--- it is:\n%s", part, got)

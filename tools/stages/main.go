@@ -2,7 +2,8 @@
 //
 //	go run ./tools/stages check   fail when two consecutive stages differ in a file the later
 //	                              one does not declare (go.mod's module line aside), when a
-//	                              page shows what no test recorded (truth.go), or when a
+//	                              page shows what no test recorded (truth.go), when a stage
+//	                              page is not lesson first (structure.go), or when a
 //	                              stage README's generated sections are stale
 //	go run ./tools/stages docs    rewrite the generated sections of the stage READMEs: the
 //	                              file list, the diff against the previous stage, and the
@@ -54,6 +55,13 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%d stage differences that no stage declares:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	misordered, err := structure(root, stages)
+	if err != nil {
+		return err
+	}
+	if len(misordered) > 0 {
+		return fmt.Errorf("%d places where a stage page is not lesson first:\n  %s", len(misordered), strings.Join(misordered, "\n  "))
 	}
 	untrue, err := truth(root, stages, gitFiles)
 	if err != nil {
