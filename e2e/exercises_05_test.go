@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/e2e/harness"
+)
+
+// Stage 05's "Break it and see": the .env mistakes its page has a learner make.
+
+// initEnvIn runs ./init-env.sh in a copy of stage 05 and returns the password it generated.
+func initEnvIn(t *testing.T, dir string) string {
+	t.Helper()
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+	return envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD")
+}
+
+// generatedPassword stands, in an exercise's from, for the password init-env.sh generated.
+const generatedPassword = "<the generated password>"
+
+// breakEnv is breakStage for a change to .env, the file ./init-env.sh makes: it copies the
+// stage, runs ./init-env.sh and makes the change in the .env it wrote. git diff would show a
+// learner nothing (.gitignore keeps .env out of git), so the change is captured as what show,
+// a command that prints the changed line, prints. It returns the copy's folder.
+func breakEnv(t *testing.T, ex exercise, show string) string {
+	t.Helper()
+	dir := copyStage(t, ex.stage)
+	password := initEnvIn(t, dir)
+	from := strings.ReplaceAll(ex.from, generatedPassword, password)
+	path := filepath.Join(dir, ex.file)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), from); n != 1 {
+		t.Fatalf("exercise %s: %q occurs %d times in %s, want once", ex.name, ex.from, n, ex.file)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), from, ex.to, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := shell(t, dir, nil, show)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(out, password) {
+		t.Fatalf("%s prints the generated password: show another line", show)
+	}
+	capture(t, ex.stage, ex.name+"-change", "", show, out)
+	return dir
+}
+
+// A variable's name misspelt in .env: Compose reads ${POSTGRES_USER} and finds no value for
+// it (a name that compose.yaml does not use is not an error), so it stops before it starts
+// anything, naming the variable wherever compose.yaml uses it, with the compose file's hint.
+func TestExercise05MisspeltVariable(t *testing.T) {
+	const stage = "05-env-vars"
+	dir := breakEnv(t, exercise{stage, "break-env-typo", ".env", "\nPOSTGRES_USER=workers\n", "\nPOSTGRES_USERNAME=workers\n"},
+		"grep POSTGRES_USER .env")
+	p := stageProjectIn(t, dir)
+
+	command := "docker compose up --wait"
+	out, err := shell(t, dir, inProject(p), command)
+	capture(t, stage, "break-env-typo", p.Name, command, out)
+	if err == nil || !strings.Contains(out, "required variable POSTGRES_USER is missing a value") {
+		t.Fatalf("up with POSTGRES_USER misspelt in .env: %v\n%s\nwant Compose's required-variable error naming POSTGRES_USER", err, out)
+	}
+	for _, other := range []string{"POSTGRES_PASSWORD is missing", "POSTGRES_DB is missing"} {
+		if strings.Contains(out, other) {
+			t.Errorf("up names more than the misspelt variable (%q):\n%s", other, out)
+		}
+	}
+	// The project's cleanup (docker compose down) needs a value too; it removes nothing.
+	p.Env = append(p.Env, "POSTGRES_USER=workers")
+	if ps := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); ps != "" {
+		t.Errorf("Compose created containers although a required variable has no value: %s", ps)
+	}
+}
+
+// .env taken out of .dockerignore: `COPY . .` copies it into the image, and the generated
+// password with it, for anyone who gets the image (a registry, docker save) to read.
+func TestExercise05EnvInTheImage(t *testing.T) {
+	const stage = "05-env-vars"
+	dir := breakStage(t, exercise{stage, "break-dockerignore-env", ".dockerignore", "\n.env\n", "\n"})
+	password := initEnvIn(t, dir)
+	p := stageProjectIn(t, dir)
+	env := inProject(p)
+	if out, err := shell(t, dir, env, "docker compose build app"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+
+	// The image Compose built, 05-env-vars-app for a learner, run without its entrypoint and
+	// as root: .env keeps the mode init-env.sh gave it, 0600, and COPY makes root its owner,
+	// which keeps the app's user out, not whoever runs the image.
+	command := "docker run --rm -u root --entrypoint grep " + p.Name + "-app POSTGRES_PASSWORD .env"
+	out, err := shell(t, dir, nil, command)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.TrimSpace(out) != "POSTGRES_PASSWORD="+password {
+		t.Fatalf("%s: %q, want the password init-env.sh generated: .env is in the image", command, out)
+	}
+	// The page shows a placeholder, not a password that was real.
+	capture(t, stage, "break-dockerignore-env", p.Name, command,
+		strings.ReplaceAll(out, password, generatedPassword))
+}
+
+// A password of one's own with a slash in it (as `openssl rand -base64` makes): PostgreSQL
+// takes it, but in DATABASE_URL the slash ends the host part, so the URL no longer parses
+// and the app stops before it connects. The generated passwords are letters and digits only.
+func TestExercise05PasswordWithASlash(t *testing.T) {
+	const stage = "05-env-vars"
+	dir := breakEnv(t, exercise{stage, "break-password-slash", ".env",
+		"\nPOSTGRES_PASSWORD=" + generatedPassword + "\n", "\nPOSTGRES_PASSWORD=Pa55/word\n"},
+		"grep POSTGRES_PASSWORD .env")
+	p := stageProjectIn(t, dir)
+	env := inProject(p)
+	if out, err := shell(t, dir, env, "docker compose up --wait"); err == nil || !strings.Contains(out, p.Name+"-app-1 exited (1)") {
+		t.Fatalf("up with a slash in the password: %v\n%s\nwant the app to exit with 1", err, out)
+	}
+	command := "docker compose logs app"
+	out, err := shell(t, dir, env, command)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	capture(t, stage, "break-password-slash", p.Name, command, out)
+	if !strings.Contains(out, "not a valid URL (percent-encode special characters in the password)") {
+		t.Errorf("the app's logs do not say that DATABASE_URL is not a valid URL:\n%s", out)
+	}
+	if strings.Contains(out, "Pa55/word") {
+		t.Errorf("the app's logs show the password:\n%s", out)
+	}
+}

@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/e2e/harness"
+)
+
+// The "Break it and see" exercises of 06-profiles, each in a copy of the stage with .env
+// and the secret made by its init-env.sh.
+
+// initEnv06 runs init-env.sh in a copy of 06-profiles, as a learner does before a first up.
+func initEnv06(t *testing.T, dir string) {
+	t.Helper()
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+}
+
+// The production image's HEALTHCHECK written with curl, as the dev service's is: distroless
+// has no curl, so every probe fails, the app never becomes healthy although it serves, and
+// `up --wait` fails. Running the probe's command by hand says why.
+func TestExercise06HealthcheckWithCurl(t *testing.T) {
+	dir := breakStage(t, exercise{
+		stage: "06-profiles", name: "break-healthcheck-curl", file: "Dockerfile.prod",
+		from: `CMD ["app", "healthcheck"]`, to: `CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]`,
+	})
+	initEnv06(t, dir)
+	p := stageProjectApps(t, dir, []string{"app-dev", "app-prod"})
+	p.Profiles = []string{"prod"}
+	// The image's probe, every second instead of every 10 s once its start period is over,
+	// so that the container is unhealthy after some 13 s rather than 40: the same failure,
+	// sooner. Only the interval changes; the test and the rest come from the image.
+	p.Override("services:\n  app-prod:\n    healthcheck:\n      interval: 1s\n")
+	// The learner's rebuild (the page says to run it first), here apart from the capture,
+	// whose output would otherwise be BuildKit's, step by step.
+	p.MustCompose("build", "app-prod")
+	env := inProject(p)
+
+	out, err := shell(t, dir, env, "docker compose --profile prod up --wait")
+	if err == nil || !strings.Contains(out, p.Name+"-app-prod-1 is unhealthy") {
+		t.Fatalf("up --wait with a curl healthcheck: %v\n%s\nwant app-prod unhealthy", err, out)
+	}
+	id := p.MustCompose("ps", "-q", "app-prod")
+	if test := harness.MustDocker(t, "inspect", "-f", "{{json .Config.Healthcheck.Test}}", id); !strings.Contains(test, "curl") {
+		t.Fatalf("the healthcheck of app-prod is %s, want the image's curl", test)
+	}
+	if log := harness.MustDocker(t, "inspect", "-f", "{{json .State.Health.Log}}", id); !strings.Contains(log, `exec: \"curl\": executable file not found in $PATH`) {
+		t.Errorf("the health log does not say curl is missing:\n%s", log)
+	}
+	// The app itself serves: only its probe fails.
+	if status, body := harness.Get(t, apiURLOf(t, p, "app-prod", "/healthz")); status != 200 {
+		t.Errorf("/healthz of the unhealthy app: %d %s, want 200", status, body)
+	}
+
+	out, err = shell(t, dir, env, psCommandProd())
+	if err != nil || !strings.Contains(out, "app-prod: running, unhealthy") {
+		t.Fatalf("%s: %v\n%s\nwant app-prod running and unhealthy", psCommandProd(), err, out)
+	}
+	capture(t, "06-profiles", "break-healthcheck-curl", p.Name, psCommandProd(), out)
+
+	const probe = "docker compose --profile prod exec app-prod curl -fsS http://127.0.0.1:8080/healthz"
+	out, err = shell(t, dir, env, probe)
+	if err == nil || !strings.Contains(out, `exec: "curl": executable file not found in $PATH`) {
+		t.Fatalf("%s: %v\n%s\nwant curl not found", probe, err, out)
+	}
+	capture(t, "06-profiles", "break-healthcheck-curl-exec", p.Name, probe, out)
+}
+
+// psCommandProd is the page's `docker compose ps` of the prod profile.
+func psCommandProd() string {
+	return fmt.Sprintf("docker compose --profile prod ps --format '%s'", psFormat)
+}
+
+// app-prod without its `profiles:` line: a service with no profile belongs to every one, so
+// the dev profile (.env's COMPOSE_PROFILES=dev, a plain `docker compose up`) runs both apps,
+// and both publish the same port of this machine: one of them cannot start.
+func TestExercise06ProdWithoutProfile(t *testing.T) {
+	dir := breakStage(t, exercise{
+		stage: "06-profiles", name: "break-no-profile", file: "compose.yaml",
+		from: "    profiles: [prod]\n", to: "",
+	})
+	initEnv06(t, dir)
+	harness.RequireImage(t, "postgres:17-trixie")
+	harness.RequireImage(t, "golang:1.26-trixie")
+	p := harness.NewProject(t, dir)
+	// The project's own names for its images and volume, as stageProjectApps gives; the
+	// ports stay those of compose.yaml, both apps on APP_PORT, here a free port of 127.0.0.1.
+	p.Override(fmt.Sprintf("services:\n  app-dev:\n    image: !reset null\n  app-prod:\n    image: !reset null\nvolumes:\n  pgdata:\n    name: %s-pgdata\n", p.Name))
+	appPort := harness.FreePort(t)
+	p.Env = []string{fmt.Sprintf("APP_PORT=%d", appPort)}
+	env := inProject(p)
+
+	out, err := shell(t, dir, env, "docker compose config --services")
+	if err != nil {
+		t.Fatalf("docker compose config --services: %v\n%s", err, out)
+	}
+	if services := strings.Fields(out); !strings.Contains(" "+strings.Join(services, " ")+" ", " app-prod ") ||
+		!strings.Contains(" "+strings.Join(services, " ")+" ", " app-dev ") {
+		t.Fatalf("docker compose config --services: %q, want app-dev and app-prod in the dev profile", services)
+	}
+	capture(t, "06-profiles", "break-no-profile", p.Name, "docker compose config --services", out)
+
+	// What that does: both apps start, on one port. Which one gets it first varies, so this
+	// output is checked, not captured.
+	if r := p.Compose("build"); r.Err != nil {
+		t.Fatalf("build: %v\n%s", r.Err, r.Output())
+	}
+	out, err = shell(t, dir, env, "docker compose up --wait")
+	if err == nil || !strings.Contains(out, fmt.Sprintf("Bind for 127.0.0.1:%d failed: port is already allocated", appPort)) {
+		t.Fatalf("docker compose up --wait with both apps: %v\n%s\nwant one app refused the port", err, out)
+	}
+}
