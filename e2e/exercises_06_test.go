@@ -93,15 +93,17 @@ func TestExercise06ProdWithoutProfile(t *testing.T) {
 	p.Env = []string{fmt.Sprintf("APP_PORT=%d", appPort)}
 	env := inProject(p)
 
-	out, err := shell(t, dir, env, "docker compose config --services")
+	// Sorted: compose lists services that depend on the same one in no fixed order.
+	const command = "docker compose config --services | sort"
+	out, err := shell(t, dir, env, command)
 	if err != nil {
-		t.Fatalf("docker compose config --services: %v\n%s", err, out)
+		t.Fatalf("%s: %v\n%s", command, err, out)
 	}
 	if services := strings.Fields(out); !strings.Contains(" "+strings.Join(services, " ")+" ", " app-prod ") ||
 		!strings.Contains(" "+strings.Join(services, " ")+" ", " app-dev ") {
-		t.Fatalf("docker compose config --services: %q, want app-dev and app-prod in the dev profile", services)
+		t.Fatalf("%s: %q, want app-dev and app-prod in the dev profile", command, services)
 	}
-	capture(t, "06-profiles", "break-no-profile", p.Name, "docker compose config --services", out)
+	capture(t, "06-profiles", "break-no-profile", p.Name, command, out)
 
 	// What that does: both apps start, on one port. Which one gets it first varies, so this
 	// output is checked, not captured.
