@@ -274,9 +274,7 @@ func benchStops(t *testing.T, runs int) []stopFigure {
 	composeStop("03-compose", "app", stageProject(t, "03-compose"))
 	composeStop("04-entrypoint", "app", stageProject(t, "04-entrypoint"))
 	dir := copyStage(t, "05-env-vars")
-	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
-	}
+	initEnv(t, dir)
 	composeStop("05-env-vars", "app", stageProjectIn(t, dir))
 	dev, _, _ := stage06(t, "dev")
 	composeStop("06-profiles dev", "app-dev", dev)

@@ -121,6 +121,11 @@ const psFormat = `{{.Service}}: {{.State}}, {{.Health}}, {{.Ports}}`
 
 func psCommand() string { return fmt.Sprintf("docker compose ps --format '%s'", psFormat) }
 
+// psCommandProd is psCommand with the prod profile on, as the pages run it for production.
+func psCommandProd() string {
+	return fmt.Sprintf("docker compose --profile prod ps --format '%s'", psFormat)
+}
+
 // regexpEndpoint shortens Docker's endpoint ids in an error message.
 var regexpEndpoint = regexp.MustCompile(`endpoint \S+ \([0-9a-f]+\)`)
 

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,15 +9,6 @@ import (
 )
 
 // Stage 05's "Break it and see": the .env mistakes its page has a learner make.
-
-// initEnvIn runs ./init-env.sh in a copy of stage 05 and returns the password it generated.
-func initEnvIn(t *testing.T, dir string) string {
-	t.Helper()
-	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
-	}
-	return envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD")
-}
 
 // generatedPassword stands, in an exercise's from, for the password init-env.sh generated.
 const generatedPassword = "<the generated password>"
@@ -30,19 +20,9 @@ const generatedPassword = "<the generated password>"
 func breakEnv(t *testing.T, ex exercise, show string) string {
 	t.Helper()
 	dir := copyStage(t, ex.stage)
-	password := initEnvIn(t, dir)
-	from := strings.ReplaceAll(ex.from, generatedPassword, password)
-	path := filepath.Join(dir, ex.file)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(data), from); n != 1 {
-		t.Fatalf("exercise %s: %q occurs %d times in %s, want once", ex.name, ex.from, n, ex.file)
-	}
-	if err := os.WriteFile(path, []byte(strings.Replace(string(data), from, ex.to, 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	initEnv(t, dir)
+	password := envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD")
+	replaceOnce(t, filepath.Join(dir, ex.file), strings.ReplaceAll(ex.from, generatedPassword, password), ex.to)
 	out, err := shell(t, dir, nil, show)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -86,7 +66,8 @@ func TestExercise05MisspeltVariable(t *testing.T) {
 func TestExercise05EnvInTheImage(t *testing.T) {
 	const stage = "05-env-vars"
 	dir := breakStage(t, exercise{stage, "break-dockerignore-env", ".dockerignore", "\n.env\n", "\n"})
-	password := initEnvIn(t, dir)
+	initEnv(t, dir)
+	password := envValue(t, filepath.Join(dir, ".env"), "POSTGRES_PASSWORD")
 	p := stageProjectIn(t, dir)
 	env := inProject(p)
 	if out, err := shell(t, dir, env, "docker compose build app"); err != nil {

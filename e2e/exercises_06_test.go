@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,14 +12,6 @@ import (
 // The "Break it and see" exercises of 06-profiles, each in a copy of the stage with .env
 // and the secret made by its init-env.sh.
 
-// initEnv06 runs init-env.sh in a copy of 06-profiles, as a learner does before a first up.
-func initEnv06(t *testing.T, dir string) {
-	t.Helper()
-	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
-	}
-}
-
 // The production image's HEALTHCHECK written with curl, as the dev service's is: distroless
 // has no curl, so every probe fails, the app never becomes healthy although it serves, and
 // `up --wait` fails. Running the probe's command by hand says why.
@@ -27,7 +20,7 @@ func TestExercise06HealthcheckWithCurl(t *testing.T) {
 		stage: "06-profiles", name: "break-healthcheck-curl", file: "Dockerfile.prod",
 		from: `CMD ["app", "healthcheck"]`, to: `CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]`,
 	})
-	initEnv06(t, dir)
+	initEnv(t, dir)
 	p := stageProjectApps(t, dir, []string{"app-dev", "app-prod"})
 	p.Profiles = []string{"prod"}
 	// The image's probe, every second instead of every 10 s once its start period is over,
@@ -69,11 +62,6 @@ func TestExercise06HealthcheckWithCurl(t *testing.T) {
 	capture(t, "06-profiles", "break-healthcheck-curl-exec", p.Name, probe, out)
 }
 
-// psCommandProd is the page's `docker compose ps` of the prod profile.
-func psCommandProd() string {
-	return fmt.Sprintf("docker compose --profile prod ps --format '%s'", psFormat)
-}
-
 // app-prod without its `profiles:` line: a service with no profile belongs to every one, so
 // the dev profile (.env's COMPOSE_PROFILES=dev, a plain `docker compose up`) runs both apps,
 // and both publish the same port of this machine: one of them cannot start.
@@ -82,7 +70,7 @@ func TestExercise06ProdWithoutProfile(t *testing.T) {
 		stage: "06-profiles", name: "break-no-profile", file: "compose.yaml",
 		from: "    profiles: [prod]\n", to: "",
 	})
-	initEnv06(t, dir)
+	initEnv(t, dir)
 	harness.RequireImage(t, "postgres:17-trixie")
 	harness.RequireImage(t, "golang:1.26-trixie")
 	p := harness.NewProject(t, dir)
@@ -99,8 +87,7 @@ func TestExercise06ProdWithoutProfile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", command, err, out)
 	}
-	if services := strings.Fields(out); !strings.Contains(" "+strings.Join(services, " ")+" ", " app-prod ") ||
-		!strings.Contains(" "+strings.Join(services, " ")+" ", " app-dev ") {
+	if services := strings.Fields(out); !slices.Contains(services, "app-prod") || !slices.Contains(services, "app-dev") {
 		t.Fatalf("%s: %q, want app-dev and app-prod in the dev profile", command, services)
 	}
 	capture(t, "06-profiles", "break-no-profile", p.Name, command, out)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,21 +38,19 @@ func breakStage(t *testing.T, ex exercise) string {
 	git("init", "-q")
 	git("add", "-A")
 
-	path := filepath.Join(dir, ex.file)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(data), ex.from); n != 1 {
-		t.Fatalf("exercise %s: %q occurs %d times in %s/%s, want once", ex.name, ex.from, n, ex.stage, ex.file)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(strings.Replace(string(data), ex.from, ex.to, 1)), info.Mode().Perm()); err != nil {
-		t.Fatal(err)
-	}
+	replaceOnce(t, filepath.Join(dir, ex.file), ex.from, ex.to)
 	capture(t, ex.stage, ex.name+"-change", "", "git diff", git("diff"))
 	return dir
+}
+
+// replaceOnce makes an exercise's change in a file of a stage copy: from must occur in it
+// exactly once, so that the change is the one the page describes.
+func replaceOnce(t *testing.T, file, from, to string) {
+	t.Helper()
+	edit(t, file, func(s string) string {
+		if n := strings.Count(s, from); n != 1 {
+			t.Fatalf("%q occurs %d times in %s, want once", from, n, file)
+		}
+		return strings.Replace(s, from, to, 1)
+	})
 }

@@ -56,9 +56,7 @@ func TestTroubleshootingPostgresMajor(t *testing.T) {
 	// in .env; up again. The db container stops at once, and the app's dependency fails.
 	t.Run("05-env-vars", func(t *testing.T) {
 		dir := copyStage(t, "05-env-vars")
-		if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-			t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
-		}
+		initEnv(t, dir)
 		p := stageProjectIn(t, dir)
 		p.Up()
 		env := inProject(p)

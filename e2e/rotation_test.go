@@ -34,9 +34,7 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 		t.Run(tt.stage, func(t *testing.T) {
 			block := readmeShellBlock(t, "../"+tt.stage+"/README.md", tt.after)
 			dir := copyStage(t, tt.stage)
-			if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-				t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
-			}
+			initEnv(t, dir)
 			p := stageProjectApps(t, dir, tt.apps)
 			p.Profiles = tt.profiles
 			p.Up()

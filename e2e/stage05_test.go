@@ -12,6 +12,14 @@ import (
 	"base-docker-and-compose/shared/worker"
 )
 
+// initEnv runs ./init-env.sh in a copy of stage 05 or 06, as a learner does before a first up.
+func initEnv(t *testing.T, dir string) {
+	t.Helper()
+	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
+		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	}
+}
+
 // envValue reads NAME=value from an env file.
 func envValue(t *testing.T, file, name string) string {
 	t.Helper()

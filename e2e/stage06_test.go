@@ -114,7 +114,7 @@ func TestStage06Dev(t *testing.T) {
 func TestStage06Prod(t *testing.T) {
 	p, _, password := stage06(t, "prod")
 	p.Up()
-	capture(t, "06-profiles", "ps-prod", p.Name, "docker compose --profile prod ps --format '"+psFormat+"'", p.MustCompose("ps", "--format", psFormat))
+	capture(t, "06-profiles", "ps-prod", p.Name, psCommandProd(), p.MustCompose("ps", "--format", psFormat))
 	if services := p.MustCompose("ps", "--services"); strings.Contains(services, "app-dev") {
 		t.Errorf("--profile prod started the dev app:\n%s", services)
 	}

@@ -39,11 +39,6 @@ var (
 	ellipsis = regexp.MustCompile(`\s*(…|\.\.\.)\s*`)
 )
 
-// commentSources are the files whose comments are checked, by extension or name.
-var commentStyles = map[string]string{
-	".go": "//", ".sh": "#", ".yaml": "#", ".yml": "#", "Dockerfile": "#", ".template": "#", ".dockerignore": "#",
-}
-
 func truth(root string, course []stage, list listFiles) ([]string, error) {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -60,6 +55,7 @@ func truth(root string, course []stage, list listFiles) ([]string, error) {
 	for _, text := range captures {
 		evidence.WriteString(squash(text) + "\n")
 	}
+	figures := squash(string(benchmarks))
 
 	// Markers, and the captures each page shows.
 	shows := map[string]string{} // capture folder -> the page that shows it
@@ -123,16 +119,17 @@ func truth(root string, course []stage, list listFiles) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, p := range checkPage(text, evidence.String(), squash(string(benchmarks))) {
+			for _, p := range checkPage(text, evidence.String(), figures) {
 				add("%s:%s", f, p)
 			}
 		case commentStyle(f) != "" && (isStageFile(f, course) || strings.HasPrefix(f, "shared/")):
+			style := commentStyle(f)
 			text, err := os.ReadFile(path)
 			if err != nil {
 				return nil, err
 			}
 			for i, line := range strings.Split(string(text), "\n") {
-				_, comment, ok := strings.Cut(line, commentStyle(f))
+				_, comment, ok := strings.Cut(line, style)
 				if !ok {
 					continue
 				}
@@ -225,15 +222,18 @@ func readCaptures(root string) (map[string]string, error) {
 	return captures, err
 }
 
+// commentStyle is what starts a comment in file, or "" for a file whose comments are not
+// checked.
 func commentStyle(file string) string {
 	base := filepath.Base(file)
-	if strings.HasPrefix(base, "Dockerfile") {
-		return commentStyles["Dockerfile"]
+	switch {
+	case filepath.Ext(base) == ".go":
+		return "//"
+	case strings.HasPrefix(base, "Dockerfile"), base == ".dockerignore",
+		slices.Contains([]string{".sh", ".yaml", ".yml", ".template"}, filepath.Ext(base)):
+		return "#"
 	}
-	if base == ".dockerignore" {
-		return commentStyles[".dockerignore"]
-	}
-	return commentStyles[filepath.Ext(base)]
+	return ""
 }
 
 func isStageFile(file string, course []stage) bool {
