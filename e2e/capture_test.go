@@ -111,6 +111,8 @@ func learnerProject(stage string) string {
 		return "workers-02" // run-dockered.sh's NAME
 	case "troubleshooting":
 		return "workers-app"
+	case "07-swarm":
+		return "workers" // the stack's name in the README
 	}
 	return stage
 }

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"base-docker-and-compose/shared/database"
+	"base-docker-and-compose/shared/worker"
+)
+
+// newTestStore opens an in-memory database: with setup "seeded" it has the dummy workers,
+// "empty" the tables and no rows, "none" no tables at all.
+func newTestStore(t testing.TB, setup string) *database.Store {
+	t.Helper()
+	store, err := database.Open("sqlite://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ctx := context.Background()
+	if setup != "none" {
+		if err := store.ResetSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if setup == "seeded" {
+		if _, err := store.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
+func TestRoutes(t *testing.T) {
+	unreachable, err := database.Open("postgres://app:pw@127.0.0.1:1/app?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := map[string]*database.Store{
+		"seeded":      newTestStore(t, "seeded"),
+		"empty":       newTestStore(t, "empty"),
+		"none":        newTestStore(t, "none"),
+		"unreachable": unreachable,
+	}
+	tests := []struct {
+		name, store, method, path string
+		wantStatus                int
+		wantBody                  string // a substring of the body
+	}{
+		{"health", "seeded", "GET", "/healthz", 200, `{"status":"ok"}`},
+		{"health without database", "unreachable", "GET", "/healthz", 200, `{"status":"ok"}`},
+		{"ready", "seeded", "GET", "/readyz", 200, `{"status":"ready"}`},
+		{"ready without tables", "none", "GET", "/readyz", 200, `{"status":"ready"}`},
+		{"not ready", "unreachable", "GET", "/readyz", 503, `"error":"the database is unavailable`},
+		{"list", "seeded", "GET", "/api/v1/workers", 200, `"email":"` + worker.Dummies()[0].Email + `"`},
+		{"list empty is []", "empty", "GET", "/api/v1/workers", 200, `[]`},
+		{"list before create_db", "none", "GET", "/api/v1/workers", 503, `run the create_db command`},
+		{"list without database", "unreachable", "GET", "/api/v1/workers", 503, `the database is unavailable`},
+		{"one", "seeded", "GET", "/api/v1/workers/2", 200, `"id":2,`},
+		{"one missing", "seeded", "GET", "/api/v1/workers/999", 404, `{"error":"worker not found"}`},
+		{"one before create_db", "none", "GET", "/api/v1/workers/1", 503, `run the create_db command`},
+		{"id not a number", "seeded", "GET", "/api/v1/workers/abc", 400, `positive integer`},
+		{"id zero", "seeded", "GET", "/api/v1/workers/0", 400, `positive integer`},
+		{"id negative", "seeded", "GET", "/api/v1/workers/-1", 400, `positive integer`},
+		{"id too large", "seeded", "GET", "/api/v1/workers/99999999999999999999", 400, `positive integer`},
+		{"unknown route", "seeded", "GET", "/api/v2/workers", 404, `{"error":"no route /api/v2/workers"}`},
+		{"trailing slash", "seeded", "GET", "/api/v1/workers/", 404, `{"error":"no route /api/v1/workers/"}`},
+		{"wrong method", "seeded", "POST", "/api/v1/workers", 405, `"error":"method POST not allowed`},
+		{"URL over the limit (shared/httpapi)", "seeded", "GET", "/api/v1/workers?q=" + strings.Repeat("a", 9000), 414, `the URL is longer than`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newRouter(slog.New(slog.DiscardHandler), stores[tt.store])
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+			body, _ := io.ReadAll(rec.Body)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d; body %s", rec.Code, tt.wantStatus, body)
+			}
+			if !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("body = %s, want it to contain %s", body, tt.wantBody)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type = %q, want JSON", ct)
+			}
+			if !json.Valid(body) {
+				t.Errorf("body is not JSON: %s", body)
+			}
+		})
+	}
+}
+
+func TestListReturnsEveryWorkerInOrder(t *testing.T) {
+	h := newRouter(slog.New(slog.DiscardHandler), newTestStore(t, "seeded"))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/workers", nil))
+	var got []worker.Worker
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := worker.Dummies()
+	if len(got) != len(want) {
+		t.Fatalf("got %d workers, want %d", len(got), len(want))
+	}
+	for i, w := range got {
+		if w.ID != int64(i+1) || w.Email != want[i].Email || w.Name != want[i].Name || w.CreatedAt.IsZero() {
+			t.Errorf("worker %d = %+v, want id %d and %+v", i, w, i+1, want[i])
+		}
+	}
+}
+
+// FuzzGetWorker sends arbitrary ids to /api/v1/workers/:id. Whatever the id, the answer is
+// JSON with 200 (an id of a seeded worker), 404 (a positive integer with no worker) or 400.
+// `go test` runs the seeds; `go test -fuzz=FuzzGetWorker` explores further.
+func FuzzGetWorker(f *testing.F) {
+	for _, seed := range []string{"1", "5", "6", "0", "-1", "abc", "1.5", "0x10", "99999999999999999999", "+3", " 1", "１", "%00", ""} {
+		f.Add(seed)
+	}
+	h := newRouter(slog.New(slog.DiscardHandler), newTestStore(f, "seeded"))
+	f.Fuzz(func(t *testing.T, id string) {
+		req, err := http.NewRequest(http.MethodGet, "/api/v1/workers/"+url.PathEscape(id), nil)
+		if err != nil {
+			t.Skip("not a request a client can send")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Errorf("GET /api/v1/workers/%s: status %d", url.PathEscape(id), rec.Code)
+		}
+		if !json.Valid(rec.Body.Bytes()) || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("GET /api/v1/workers/%s: not a JSON answer: %q", url.PathEscape(id), rec.Body.String())
+		}
+	})
+}
