@@ -26,10 +26,11 @@ import (
 // of "workers" (stackCommand).
 const (
 	swarmBuild    = "docker build --build-context shared=../shared -f Dockerfile.prod -t workers-api:1 ."
+	swarmBuild2   = "docker build --build-context shared=../shared -f Dockerfile.prod -t workers-api:2 ."
 	swarmLabel    = `docker node update --label-add workers-db=true "$(docker info --format '{{.Swarm.NodeID}}')"`
 	swarmDeploy   = "(set -a && . ./.env && APP_TAG=1 docker stack deploy --detach=true --resolve-image never -c stack.yaml workers)"
 	swarmServices = "docker service ls --format '{{.Name}}: {{.Mode}} {{.Replicas}}, {{.Image}}'"
-	swarmTasks    = "docker service ps workers_app --filter desired-state=running --format '{{.Name}}: {{.Image}} {{.CurrentState}}'"
+	swarmTasks    = "docker service ps workers_app --filter desired-state=running --format '{{.Name}}: {{.Image}}'"
 	swarmSeed     = `docker exec "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_app | head -n 1)" app seed_db`
 	swarmUpdate   = "docker service update --detach=false --quiet --no-resolve-image --image workers-api:2 workers_app"
 	swarmForce    = "docker service update --detach=false --quiet --force workers_app"
@@ -99,7 +100,7 @@ func stage07(t *testing.T) *swarmStack {
 	s.mustRun(t, swarmBuild)
 	s.mustRun(t, swarmLabel)
 	t.Cleanup(func() { removeStack(t, s.name) })
-	s.mustRun(t, swarmDeploy)
+	capture(t, "07-swarm", "deploy", s.name, swarmDeploy, s.mustRun(t, swarmDeploy))
 	s.waitConverged(t, 3)
 	return s
 }
@@ -238,11 +239,13 @@ func TestStage07Swarm(t *testing.T) {
 	t.Run("UpdateToANewTagFailsNoRequest", func(t *testing.T) { swarmUpdateFailsNoRequest(t, s, swarmUpdate, "update-image") })
 	t.Run("ForcedUpdateFailsNoRequest", func(t *testing.T) { swarmUpdateFailsNoRequest(t, s, swarmForce, "update-force") })
 	t.Run("FailedUpdateRollsBackByItself", func(t *testing.T) { swarmFailedUpdateRollsBackByItself(t, s) })
+	t.Run("ExerciseDeployWithoutAppTag", func(t *testing.T) { swarmExerciseDeployWithoutAppTag(t, s) })
+	t.Run("ExerciseChangedConfig", func(t *testing.T) { swarmExerciseChangedConfig(t, s) })
 	t.Run("DataSurvivesTheDatabaseTaskRescheduled", func(t *testing.T) { swarmDataSurvivesTheDatabaseTaskRescheduled(t, s) })
 }
 
 func swarmDeployServesThroughTheProxyAlone(t *testing.T, s *swarmStack) {
-	capture(t, "07-swarm", "services", s.name, swarmServices, s.mustRun(t, stackCommand(swarmServices, s.name)+" --filter label=com.docker.stack.namespace="+s.name))
+	capture(t, "07-swarm", "services", s.name, swarmServices, s.mustRun(t, swarmServices))
 	s.mustRun(t, swarmSeed)
 	var workers []worker.Worker
 	harness.GetJSON(t, s.url+"/api/v1/workers", 200, &workers)
@@ -297,7 +300,7 @@ func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 	// The database's processes: what `env` prints there is the environment its tasks run with
 	// (the app's image has no env command; its environment is the one docker inspect shows).
 	db := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_db")
-	env := harness.MustDocker(t, "exec", db, "sh", "-c", "env; cat /proc/1/environ")
+	env := harness.MustDocker(t, "exec", "--user", "postgres", db, "sh", "-c", "env; tr \"\\\\0\" \"\\\\n\" </proc/1/environ")
 	if strings.Contains(env, string(password)) {
 		t.Errorf("the database task's environment holds the password")
 	}
@@ -313,9 +316,9 @@ func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 // failed and that every replica runs workers-api:2 at the end.
 func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string) {
 	if command == swarmUpdate {
-		// The new release: the README builds it from changed code; the same image under a new
-		// tag is a new version to Swarm all the same.
-		harness.MustDocker(t, "tag", "workers-api:1", "workers-api:2")
+		// The new release, built as the README says. Built from the same code it is the same
+		// image under a new tag: a new version to Swarm all the same.
+		s.mustRun(t, swarmBuild2)
 	}
 	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
 	started := time.Now()
@@ -327,19 +330,9 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
 		t.Errorf("the app's running tasks run %v, want workers-api:2 on all 3", got)
 	}
-	capture(t, "07-swarm", name+"-tasks", s.name, swarmTasks, normaliseTaskTimes(s.mustRun(t, swarmTasks)))
-}
-
-// normaliseTaskTimes sorts the task lines and drops their times ("Running 5 seconds ago").
-func normaliseTaskTimes(out string) string {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for i, line := range lines {
-		if at := strings.Index(line, " Running "); at >= 0 {
-			lines[i] = line[:at] + " Running"
-		}
+	if command == swarmUpdate {
+		capture(t, "07-swarm", "tasks-after-update", s.name, swarmTasks, s.mustRun(t, swarmTasks))
 	}
-	slices.Sort(lines)
-	return strings.Join(lines, "\n")
 }
 
 func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
@@ -393,4 +386,37 @@ func swarmDataSurvivesTheDatabaseTaskRescheduled(t *testing.T, s *swarmStack) {
 		return nil
 	})
 	t.Logf("the database task was replaced and served the rows again %s after the kill", time.Since(started).Round(time.Second))
+}
+
+// The page's exercise: the deploy with .env's variables but no APP_TAG stops before it
+// changes anything, naming the variable, with the stack file's hint.
+func swarmExerciseDeployWithoutAppTag(t *testing.T, s *swarmStack) {
+	command := strings.Replace(swarmDeploy, "APP_TAG=1 ", "", 1)
+	out, err := s.run(t, command)
+	capture(t, "07-swarm", "break-no-app-tag", s.name, command, out)
+	if err == nil || !strings.Contains(out, "required variable APP_TAG is missing a value: set APP_TAG to the tag of the image to deploy") {
+		t.Fatalf("deploy without APP_TAG: %v\n%s\nwant the stack file's error naming APP_TAG", err, out)
+	}
+	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
+		t.Errorf("the failed deploy changed the app: its tasks run %v", got)
+	}
+}
+
+// The page's exercise: a changed haproxy.cfg, deployed again under the same config name, is
+// refused (a Swarm config cannot change), and the running proxy is kept.
+func swarmExerciseChangedConfig(t *testing.T, s *swarmStack) {
+	ex := exercise{"07-swarm", "break-config-change", "haproxy.cfg", "check inter 1s fall 2", "check inter 2s fall 2"}
+	breakStage(t, ex) // the change, as git diff shows it
+	file := filepath.Join(s.dir, ex.file)
+	replaceOnce(t, file, ex.from, ex.to)
+	defer replaceOnce(t, file, ex.to, ex.from)
+	proxy := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_proxy")
+	out, err := s.run(t, swarmDeploy)
+	capture(t, "07-swarm", ex.name, s.name, swarmDeploy, out)
+	if err == nil || !strings.Contains(out, "only updates to Labels are allowed") {
+		t.Fatalf("deploy with a changed haproxy.cfg: %v\n%s\nwant Swarm's refusal to change the config", err, out)
+	}
+	if now := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_proxy"); now != proxy {
+		t.Errorf("the refused deploy replaced the proxy: %s, then %s", proxy, now)
+	}
 }

@@ -31,4 +31,7 @@ var stages = []stage{
 	{Dir: "06-profiles", Title: "Development and production profiles",
 		Adds:    "dev and prod profiles, a small hardened production image and a Compose secret",
 		Changes: []string{"README.md", "compose.yaml", "Dockerfile.prod", ".dockerignore", ".env.template", "init-env.sh"}},
+	{Dir: "07-swarm", Title: "The production setup on Docker Swarm",
+		Adds:    "a stack of 3 replicas behind a proxy, updated and rolled back with no failed request",
+		Changes: []string{"README.md", "stack.yaml", "haproxy.cfg"}},
 }
