@@ -93,3 +93,22 @@ for file in $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile'); do
 $(cat .cache/check.out)"
 	echo "  ok $file"
 done
+
+phase "Swarm stack files: docker stack config, and HAProxy's own check of its configuration"
+# docker stack deploy reads no .env: the check exports the template's values, as the stage's
+# README has a learner export .env, with APP_TAG, which the deploy command gives.
+for file in $(files '*stack.yaml'); do
+	dir=$(dirname "$file")
+	sed 's/^\([A-Za-z_][A-Za-z0-9_]*\)=$/\1=StandIn4ConfigCheck/' "$dir/.env.template" >.cache/check.env
+	# shellcheck disable=SC1091 # written just above
+	(cd "$dir" && set -a && . "$OLDPWD/.cache/check.env" && APP_TAG=check docker stack config -c "$(basename "$file")" >/dev/null) ||
+		die "$file is not a valid stack file"
+	echo "  ok $file"
+done
+for file in $(files '*haproxy.cfg'); do
+	docker run --rm -v "$PWD/$file:/usr/local/etc/haproxy/haproxy.cfg:ro" haproxy:3.0 \
+		haproxy -c -q -f /usr/local/etc/haproxy/haproxy.cfg >.cache/check.out 2>&1 ||
+		die "$file: haproxy -c found problems:
+$(cat .cache/check.out)"
+	echo "  ok $file"
+done

@@ -100,9 +100,30 @@ func stage07(t *testing.T) *swarmStack {
 	s.mustRun(t, swarmBuild)
 	s.mustRun(t, swarmLabel)
 	t.Cleanup(func() { removeStack(t, s.name) })
-	capture(t, "07-swarm", "deploy", s.name, swarmDeploy, s.mustRun(t, swarmDeploy))
+	capture(t, "07-swarm", "deploy", s.name, swarmDeploy, sortCreated(s.mustRun(t, swarmDeploy)))
 	s.waitConverged(t, 3)
 	return s
+}
+
+// sortCreated sorts the "Creating network" and the "Creating service" lines of a deploy's
+// output among themselves: the deploy creates them in no fixed order.
+func sortCreated(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	for _, kind := range []string{"Creating network ", "Creating service "} {
+		var at []int
+		var same []string
+		for i, line := range lines {
+			if strings.HasPrefix(line, kind) {
+				at = append(at, i)
+				same = append(same, line)
+			}
+		}
+		slices.Sort(same)
+		for j, i := range at {
+			lines[i] = same[j]
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // setEnvValue replaces NAME's line in an env file.
