@@ -8,7 +8,7 @@ SHELL := /bin/bash
 UNIT_MODULES = $(filter-out $(CURDIR)/e2e,$(shell go list -m -f '{{.Dir}}'))
 E2E_TIMEOUT ?= 40m
 
-.PHONY: help test check unit e2e e2e-floor bench docs base-images
+.PHONY: help test check unit e2e e2e-floor e2e-nodes bench docs base-images
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -33,6 +33,12 @@ e2e: ## end-to-end tests in real containers, on the current Docker (base images 
 
 e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back)
 	@E2E_TIMEOUT=$(E2E_TIMEOUT) .ci/e2e-floor.sh
+
+e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in test)
+	@if [ -f /run/bdc-docker.toolchain ] && [ "$$(cat /run/bdc-docker.toolchain)" != current ]; then .ci/provision-docker.sh current; fi
+	@images/base-images.sh
+	@mkdir -p .cache
+	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log
 
 bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (not in test)
 	@.ci/install-tools.sh wrk

@@ -42,6 +42,8 @@ done
 # make bench's files build only with the bench tag: vet them too, or they rot unseen.
 (cd e2e && GOWORK=off go vet -tags bench ./...) || die "e2e with -tags bench (make bench) fails go vet"
 echo "  ok e2e -tags bench"
+(cd e2e && GOWORK=off go vet -tags multinode ./...) || die "e2e with -tags multinode (make e2e-nodes) fails go vet"
+echo "  ok e2e -tags multinode"
 
 phase "each stage is the previous one plus its lesson (tools/stages check)"
 go run ./tools/stages check

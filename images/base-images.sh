@@ -9,7 +9,7 @@
 #        images/base-images.sh --tags   list the tags, one a line
 set -eu
 
-TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0"
+TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2"
 case "${1:-}" in
 --tags)
 	# shellcheck disable=SC2086 # a word list on purpose
@@ -104,6 +104,7 @@ bake_golang() {
 bake_postgres() { build "$1" postgres/Dockerfile "$here/postgres"; }
 bake_distroless_static() { build "$1" distroless-static.Dockerfile "$here"; }
 bake_haproxy() { build "$1" haproxy/Dockerfile "$here/haproxy"; }
+bake_registry() { build "$1" registry/Dockerfile "$here/registry"; }
 
 # In the order of $TAGS: the golang stand-in is built on the debian one.
 ensure debian:trixie-slim bake_debian
@@ -111,3 +112,4 @@ ensure golang:1.26-trixie bake_golang
 ensure postgres:17-trixie bake_postgres
 ensure gcr.io/distroless/static-debian13:nonroot bake_distroless_static
 ensure haproxy:3.0 bake_haproxy
+ensure registry:2 bake_registry

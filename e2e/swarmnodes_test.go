@@ -1,0 +1,195 @@
+//go:build multinode
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"base-docker-and-compose/e2e/harness"
+)
+
+// Stage 07 beyond one node, on this one machine (make e2e-nodes; not part of make test): a
+// swarm of 3 engines, each in a privileged container of the engine under test and running
+// that engine's own dockerd, on one network. The nodes get their images as real clusters do,
+// from a registry: a registry:2 container that they use as their Docker Hub mirror, into which
+// the test pushes the app's image and the official images the stack names. The stack is
+// 07-swarm's, unchanged; one node that runs app replicas is stopped under load.
+
+// node is one engine of the test's swarm.
+type node struct {
+	name   string // the container's name, and its host name on the network
+	socket string // its engine's socket, on this machine
+	port   int    // 127.0.0.1:port reaches its port 8080
+}
+
+func (n node) docker(t *testing.T, args ...string) string {
+	t.Helper()
+	return harness.MustDocker(t, append([]string{"-H", "unix://" + n.socket}, args...)...)
+}
+
+// hostDockerd is the dockerd binary of the engine that answers here, which the nodes run.
+func hostDockerd(t *testing.T) string {
+	t.Helper()
+	pid, err := os.ReadFile("/var/run/docker.pid")
+	if err != nil {
+		t.Fatalf("the engine's pid file: %v (the nodes run the engine under test, which must be local)", err)
+	}
+	exe, err := os.Readlink("/proc/" + strings.TrimSpace(string(pid)) + "/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
+func TestSwarmThreeNodes(t *testing.T) {
+	name := harness.UniqueName(t)
+	dockerd := hostDockerd(t)
+	harness.Build(t, "testdata/swarm-node", name+"-node")
+	harness.MustDocker(t, "network", "create", "--label", harness.Owner(), name)
+	t.Cleanup(func() { harness.Docker("network", "rm", name) })
+
+	// The registry, reachable by the nodes as registry:5000 and by this machine on 127.0.0.1.
+	registry := harness.RunContainer(t, "--name", name+"-registry", "--network", name, "--network-alias", "registry",
+		"-p", "127.0.0.1::5000", "registry:2")
+	registryAddr := harness.MustDocker(t, "port", registry, "5000/tcp")
+	registryAddr = strings.Fields(registryAddr)[0]
+
+	// The stage, its image built as the README says, and every image of the stack pushed.
+	dir := copyStage(t, "07-swarm")
+	initEnv(t, dir)
+	if out, err := shell(t, dir, nil, swarmBuild); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	started := time.Now()
+	for _, image := range []string{"workers-api:1", "postgres:17-trixie", "haproxy:3.0"} {
+		pushed := registryAddr + "/library/" + image
+		harness.MustDocker(t, "tag", image, pushed)
+		harness.MustDocker(t, "push", "-q", pushed)
+		harness.MustDocker(t, "image", "rm", pushed)
+	}
+	t.Logf("3 images pushed to the registry in %s", time.Since(started).Round(time.Second))
+
+	// The nodes.
+	var nodes []node
+	for i := 1; i <= 3; i++ {
+		n := node{name: fmt.Sprintf("node%d", i), socket: filepath.Join(t.TempDir(), "docker.sock")}
+		id := harness.RunContainer(t, "--privileged", "--name", name+"-"+n.name, "--hostname", n.name,
+			"--network", name, "--network-alias", n.name,
+			"-v", filepath.Dir(n.socket)+":/run/outer",
+			"-v", dockerd+":/usr/local/bin/dockerd:ro",
+			"-p", "127.0.0.1::8080", name+"-node")
+		port := harness.MustDocker(t, "port", id, "8080/tcp")
+		_, p, _ := strings.Cut(strings.Fields(port)[0], ":")
+		n.port, _ = strconv.Atoi(p)
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		harness.Poll(t, time.Minute, 500*time.Millisecond, func() error {
+			return harness.Docker("-H", "unix://"+n.socket, "info").Err
+		})
+	}
+	t.Logf("nodes run Docker Engine %s", nodes[0].docker(t, "version", "--format", "{{.Server.Version}}"))
+
+	// The swarm: node1 its manager, node2 and node3 workers, joined by name.
+	manager := nodes[0]
+	manager.docker(t, "swarm", "init", "--advertise-addr", "eth0")
+	token := manager.docker(t, "swarm", "join-token", "-q", "worker")
+	for _, n := range nodes[1:] {
+		n.docker(t, "swarm", "join", "--token", token, "node1:2377")
+	}
+	manager.docker(t, "node", "update", "--label-add", "workers-db=true", "node1")
+
+	// The stack, deployed on the manager with the README's command.
+	stack := "workers"
+	env := []string{"DOCKER_HOST=unix://" + manager.socket}
+	if out, err := shell(t, dir, env, swarmDeploy); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	tasks := func() map[string][]string {
+		out := manager.docker(t, "stack", "ps", stack, "--filter", "desired-state=running", "--format", "{{.Name}} {{.Node}} {{.CurrentState}}")
+		byNode := map[string][]string{}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 3 && f[2] == "Running" {
+				service, _, _ := strings.Cut(strings.TrimPrefix(f[0], stack+"_"), ".")
+				byNode[f[1]] = append(byNode[f[1]], service)
+			}
+		}
+		for _, services := range byNode {
+			slices.Sort(services)
+		}
+		return byNode
+	}
+	count := func(byNode map[string][]string, service string) (n int) {
+		for _, services := range byNode {
+			for _, s := range services {
+				if s == service {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	var before map[string][]string
+	harness.Poll(t, 5*time.Minute, 2*time.Second, func() error {
+		before = tasks()
+		if count(before, "app") != 3 || count(before, "db") != 1 || count(before, "proxy") != 1 {
+			return fmt.Errorf("running tasks by node: %v", before)
+		}
+		return nil
+	})
+	t.Logf("running tasks by node: %v", before)
+
+	// The proxy's node is the way in; the node to stop runs app replicas, and neither the
+	// proxy nor the database.
+	var entry, victim node
+	for _, n := range nodes {
+		services := before[n.name]
+		switch {
+		case slices.Contains(services, "proxy"):
+			entry = n
+		case !slices.Contains(services, "db") && slices.Contains(services, "app") && victim.name == "":
+			victim = n
+		}
+	}
+	if entry.name == "" || victim.name == "" {
+		t.Fatalf("no node to stop that runs app replicas and neither the proxy nor the database: %v", before)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", entry.port)
+	harness.Poll(t, time.Minute, time.Second, func() error {
+		code, _, err := harness.TryGet(url)
+		if err != nil || code != 200 {
+			return fmt.Errorf("GET %s: %d %v", url, code, err)
+		}
+		return nil
+	})
+
+	l := startLoad(url, 8, 3*time.Minute)
+	time.Sleep(3 * time.Second)
+	stopped := time.Now()
+	harness.MustDocker(t, "stop", name+"-"+victim.name)
+	var after map[string][]string
+	harness.Poll(t, 2*time.Minute, time.Second, func() error {
+		after = tasks()
+		if count(after, "app") != 3 || len(after[victim.name]) != 0 {
+			return fmt.Errorf("running tasks by node: %v", after)
+		}
+		return nil
+	})
+	rescheduled := time.Since(stopped)
+	state := manager.docker(t, "node", "inspect", victim.name, "--format", "{{.Status.State}}")
+	time.Sleep(3 * time.Second)
+	l.end(t, fmt.Sprintf("%s stopped under load", victim.name))
+	t.Logf("3 nodes; running tasks by node before: %v; after %s stopped: %v (its app replicas rescheduled %s after the stop; the node is %s)",
+		before, victim.name, after, rescheduled.Round(time.Second), state)
+	if state != "down" {
+		t.Errorf("the stopped node is %q to the manager, want down", state)
+	}
+}
