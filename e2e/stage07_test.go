@@ -84,6 +84,9 @@ func swarmMode(t *testing.T) {
 		if r := harness.Docker("swarm", "leave", "--force"); r.Err != nil {
 			t.Errorf("docker swarm leave --force: %v\n%s", r.Err, r.Output())
 		}
+		// The network swarm init made for the engine's side of published ports stays behind
+		// after leave; removed, it takes its firewall rules with it (see swarmnodes_test.go).
+		harness.Docker("network", "rm", "docker_gwbridge")
 	})
 }
 
