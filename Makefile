@@ -36,7 +36,7 @@ e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there
 
 e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in test)
 	@if [ -f /run/bdc-docker.toolchain ] && [ "$$(cat /run/bdc-docker.toolchain)" != current ]; then .ci/provision-docker.sh current; fi
-	@images/base-images.sh
+	@images/base-images.sh --registry
 	@mkdir -p .cache
 	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log
 

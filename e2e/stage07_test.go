@@ -101,6 +101,7 @@ func stage07(t *testing.T) *swarmStack {
 	s.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 
 	s.mustRun(t, swarmBuild)
+	t.Cleanup(func() { harness.Docker("image", "rm", "workers-api:1", "workers-api:2", "workers-api:3") })
 	s.mustRun(t, swarmLabel)
 	t.Cleanup(func() { removeStack(t, s.name) })
 	capture(t, "07-swarm", "deploy", s.name, swarmDeploy, sortCreated(s.mustRun(t, swarmDeploy)))

@@ -68,6 +68,7 @@ func TestSwarmThreeNodes(t *testing.T) {
 	if out, err := shell(t, dir, nil, swarmBuild); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	t.Cleanup(func() { harness.Docker("image", "rm", "workers-api:1") })
 	started := time.Now()
 	for _, image := range []string{"workers-api:1", "postgres:17-trixie", "haproxy:3.0"} {
 		pushed := registryAddr + "/library/" + image

@@ -5,20 +5,24 @@
 # from Debian packages and labelled as one. A real image is never replaced: a tag that is
 # present is never rebuilt. Remove a stand-in (docker image rm TAG) to bake it again.
 #
-# usage: images/base-images.sh          make them available
-#        images/base-images.sh --tags   list the tags, one a line
+# usage: images/base-images.sh              make them available
+#        images/base-images.sh --tags       list the tags, one a line
+#        images/base-images.sh --registry   the same, and registry:2, which only the 3-node
+#                                           swarm test (make e2e-nodes) needs
 set -eu
 
-TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2"
+TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0"
+registry=false
 case "${1:-}" in
 --tags)
 	# shellcheck disable=SC2086 # a word list on purpose
 	printf "%s\n" $TAGS
 	exit 0
 	;;
+--registry) registry=true ;;
 "") ;;
 *)
-	echo "usage: $0 [--tags]" >&2
+	echo "usage: $0 [--tags | --registry]" >&2
 	exit 2
 	;;
 esac
@@ -112,4 +116,6 @@ ensure golang:1.26-trixie bake_golang
 ensure postgres:17-trixie bake_postgres
 ensure gcr.io/distroless/static-debian13:nonroot bake_distroless_static
 ensure haproxy:3.0 bake_haproxy
-ensure registry:2 bake_registry
+if [ "$registry" = true ]; then
+	ensure registry:2 bake_registry
+fi
