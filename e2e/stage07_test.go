@@ -37,7 +37,7 @@ const (
 	swarmBroken   = "docker service update --detach=false --quiet --no-resolve-image --image workers-api:3 workers_app; echo \"exit status $?\""
 	swarmStatus   = "docker service inspect workers_app --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}: {{.UpdateStatus.State}}, {{.UpdateStatus.Message}}'"
 	// A release whose healthcheck has a typo: the command healthz does not exist.
-	swarmBrokenDockerfile = "FROM workers-api:2\nHEALTHCHECK --interval=2s --timeout=2s --start-period=2s --start-interval=1s --retries=2 CMD [\"app\", \"healthz\"]\n"
+	swarmBuildBroken = `printf 'FROM workers-api:2\nHEALTHCHECK --interval=2s --timeout=2s --start-period=2s --retries=2 CMD ["app", "healthz"]\n' | docker build -q -t workers-api:3 -`
 )
 
 // swarmStack is a deployed copy of 07-swarm.
@@ -190,6 +190,12 @@ func (s *swarmStack) waitConverged(t *testing.T, apps int) {
 	})
 }
 
+// appContainers returns the ids of the app's running containers.
+func (s *swarmStack) appContainers(t *testing.T) []string {
+	t.Helper()
+	return strings.Fields(harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_app"))
+}
+
 // runningImages returns the image of each of the app's running tasks.
 func (s *swarmStack) runningImages(t *testing.T) []string {
 	t.Helper()
@@ -322,10 +328,10 @@ func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 			t.Errorf("docker inspect shows the password:\n%s", text)
 		}
 	}
-	// The database's processes: what `env` prints there is the environment its tasks run with
-	// (the app's image has no env command; its environment is the one docker inspect shows).
+	// The environment the database's task is given, as a process started in it sees it (the
+	// app's image has no env command; its environment is the one docker inspect shows).
 	db := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_db")
-	env := harness.MustDocker(t, "exec", "--user", "postgres", db, "sh", "-c", "env; tr \"\\\\0\" \"\\\\n\" </proc/1/environ")
+	env := harness.MustDocker(t, "exec", db, "env")
 	if strings.Contains(env, string(password)) {
 		t.Errorf("the database task's environment holds the password")
 	}
@@ -345,6 +351,7 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		// image under a new tag: a new version to Swarm all the same.
 		s.mustRun(t, swarmBuild2)
 	}
+	before := s.appContainers(t)
 	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
 	started := time.Now()
 	out := s.mustRun(t, command)
@@ -355,16 +362,23 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
 		t.Errorf("the app's running tasks run %v, want workers-api:2 on all 3", got)
 	}
+	// Every task was replaced: none of the containers from before runs now.
+	after := s.appContainers(t)
+	if len(after) != 3 {
+		t.Errorf("%d app containers run after the update, want 3", len(after))
+	}
+	for _, id := range after {
+		if slices.Contains(before, id) {
+			t.Errorf("container %.12s ran before the update and still does: not every task was replaced", id)
+		}
+	}
 	if command == swarmUpdate {
 		capture(t, "07-swarm", "tasks-after-update", s.name, swarmTasks, s.mustRun(t, swarmTasks))
 	}
 }
 
 func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
-	r := harness.Cmd{Name: "docker", Args: []string{"build", "-q", "-t", "workers-api:3", "-"}, Stdin: swarmBrokenDockerfile}.Run()
-	if r.Err != nil {
-		t.Fatalf("building the broken release: %v\n%s", r.Err, r.Output())
-	}
+	s.mustRun(t, swarmBuildBroken)
 	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
 	started := time.Now()
 	out, err := s.run(t, swarmBroken)
@@ -436,8 +450,10 @@ func swarmExerciseChangedConfig(t *testing.T, s *swarmStack) {
 	replaceOnce(t, file, ex.from, ex.to)
 	defer replaceOnce(t, file, ex.to, ex.from)
 	proxy := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_proxy")
-	out, err := s.run(t, swarmDeploy)
-	capture(t, "07-swarm", ex.name, s.name, swarmDeploy, out)
+	// The release Part 4 left running is 2.
+	command := strings.Replace(swarmDeploy, "APP_TAG=1", "APP_TAG=2", 1)
+	out, err := s.run(t, command)
+	capture(t, "07-swarm", ex.name, s.name, command, out)
 	if err == nil || !strings.Contains(out, "only updates to Labels are allowed") {
 		t.Fatalf("deploy with a changed haproxy.cfg: %v\n%s\nwant Swarm's refusal to change the config", err, out)
 	}

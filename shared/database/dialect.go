@@ -30,6 +30,11 @@ const sqliteOptions = "_busy_timeout=5000&_foreign_keys=on"
 type dialect struct {
 	// createWorkers creates the workers table unless it exists.
 	createWorkers string
+	// lockSchema, run first in a transaction that changes the schema, makes such
+	// transactions take turns: two app replicas that start together would otherwise both
+	// create the table at once, and on PostgreSQL one of them fails. Empty where the engine
+	// serialises them itself (SQLite allows one writer at a time).
+	lockSchema string
 	// isMissingTable reports whether err says that a table does not exist.
 	isMissingTable func(err error) bool
 	// isUnavailable reports whether err is the engine saying that it cannot serve now; a
@@ -68,6 +73,9 @@ var dialects = map[string]dialect{
 	},
 	driverPostgres: {
 		// ALWAYS: the database alone assigns ids. TIMESTAMPTZ stores an instant, in UTC.
+		// A lock of the whole database, held to the end of the transaction; the number is
+		// this app's own (any constant that no other program uses here would do).
+		lockSchema: `SELECT pg_advisory_xact_lock(7301)`,
 		createWorkers: `CREATE TABLE IF NOT EXISTS workers (
 			id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 			name       TEXT NOT NULL,

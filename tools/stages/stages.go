@@ -33,5 +33,5 @@ var stages = []stage{
 		Changes: []string{"README.md", "compose.yaml", "Dockerfile.prod", ".dockerignore", ".env.template", "init-env.sh"}},
 	{Dir: "07-swarm", Title: "The production setup on Docker Swarm",
 		Adds:    "a stack of 3 replicas behind a proxy, updated and rolled back with no failed request",
-		Changes: []string{"README.md", "stack.yaml", "haproxy.cfg"}},
+		Changes: []string{"README.md", "stack.yaml", "haproxy.cfg", ".env.template"}},
 }

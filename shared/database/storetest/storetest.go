@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) *database.Store) {
 	t.Run("EnsureSchemaKeepsTheRows", o.ensureSchemaKeepsTheRows)
 	t.Run("EnsureSchemaCreatesMissingTables", o.ensureSchemaCreatesMissingTables)
 	t.Run("ConcurrentListsSeeTheSeededRows", o.concurrentListsSeeTheSeededRows)
+	t.Run("ConcurrentEnsureSchemaSucceedsEverywhere", o.concurrentEnsureSchemaSucceedsEverywhere)
 	t.Run("Ping", o.ping)
 }
 
@@ -193,6 +194,29 @@ func (open opener) concurrentListsSeeTheSeededRows(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// concurrentEnsureSchemaSucceedsEverywhere: replicas that start together (stage 07's three)
+// each create the missing table at once, on connections of their own. Every one of them must
+// succeed: on PostgreSQL, two CREATE TABLE IF NOT EXISTS of the same new table at once can
+// fail with a unique violation in the system catalogue unless they take turns.
+func (open opener) concurrentEnsureSchemaSucceedsEverywhere(t *testing.T) {
+	s := open.fresh(t)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for range concurrentReaders {
+		wg.Go(func() {
+			<-start
+			if err := s.EnsureSchema(t.Context()); err != nil {
+				t.Errorf("EnsureSchema at the same time as others: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if workers := listWorkers(t, s); len(workers) != 0 {
+		t.Errorf("after EnsureSchema: got %d workers, want none", len(workers))
+	}
 }
 
 func (open opener) ping(t *testing.T) {
