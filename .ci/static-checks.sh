@@ -62,12 +62,16 @@ MERMAID_DIR=.cache/mermaid node tools/mermaid/check.mjs
 phase "docker compose config -q on every compose file, once per profile"
 # A stage with a .env.template reads its values from .env, which is never committed: check it
 # with the template, each empty value (a secret init-env.sh generates) filled with a stand-in.
+# check_env DIR writes that .env to .cache/check.env.
+check_env() {
+	sed 's/^\([A-Za-z_][A-Za-z0-9_]*\)=$/\1=StandIn4ConfigCheck/' "$1/.env.template" >.cache/check.env
+}
 mkdir -p .cache
 for file in $(files '*compose.yaml' '*compose.yml' '*compose.*.yaml' '*docker-compose*.yml'); do
 	dir=$(dirname "$file") base=$(basename "$file")
 	set -- -f "$base"
 	if [ -f "$dir/.env.template" ]; then
-		sed 's/^\([A-Za-z_][A-Za-z0-9_]*\)=$/\1=StandIn4ConfigCheck/' "$dir/.env.template" >.cache/check.env
+		check_env "$dir"
 		set -- --env-file "$PWD/.cache/check.env" "$@"
 	fi
 	(cd "$dir" && docker compose "$@" config -q) || die "$file is not valid"
@@ -101,7 +105,7 @@ phase "Swarm stack files: docker stack config, and HAProxy's own check of its co
 # README has a learner export .env, with APP_TAG, which the deploy command gives.
 for file in $(files '*stack.yaml'); do
 	dir=$(dirname "$file")
-	sed 's/^\([A-Za-z_][A-Za-z0-9_]*\)=$/\1=StandIn4ConfigCheck/' "$dir/.env.template" >.cache/check.env
+	check_env "$dir"
 	# shellcheck disable=SC1091 # written just above
 	(cd "$dir" && set -a && . "$OLDPWD/.cache/check.env" && APP_TAG=check docker stack config -c "$(basename "$file")" >/dev/null) ||
 		die "$file is not a valid stack file"

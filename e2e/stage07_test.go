@@ -190,10 +190,10 @@ func (s *swarmStack) waitConverged(t *testing.T, apps int) {
 	})
 }
 
-// appContainers returns the ids of the app's running containers.
-func (s *swarmStack) appContainers(t *testing.T) []string {
+// containers returns the ids of a service's running containers.
+func (s *swarmStack) containers(t *testing.T, service string) []string {
 	t.Helper()
-	return strings.Fields(harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_app"))
+	return strings.Fields(harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_"+service))
 }
 
 // runningImages returns the image of each of the app's running tasks.
@@ -330,7 +330,7 @@ func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 	}
 	// The environment the database's task is given, as a process started in it sees it (the
 	// app's image has no env command; its environment is the one docker inspect shows).
-	db := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_db")
+	db := strings.Join(s.containers(t, "db"), " ")
 	env := harness.MustDocker(t, "exec", db, "env")
 	if strings.Contains(env, string(password)) {
 		t.Errorf("the database task's environment holds the password")
@@ -351,7 +351,7 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		// image under a new tag: a new version to Swarm all the same.
 		s.mustRun(t, swarmBuild2)
 	}
-	before := s.appContainers(t)
+	before := s.containers(t, "app")
 	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
 	started := time.Now()
 	out := s.mustRun(t, command)
@@ -363,7 +363,7 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		t.Errorf("the app's running tasks run %v, want workers-api:2 on all 3", got)
 	}
 	// Every task was replaced: none of the containers from before runs now.
-	after := s.appContainers(t)
+	after := s.containers(t, "app")
 	if len(after) != 3 {
 		t.Errorf("%d app containers run after the update, want 3", len(after))
 	}
@@ -449,7 +449,7 @@ func swarmExerciseChangedConfig(t *testing.T, s *swarmStack) {
 	file := filepath.Join(s.dir, ex.file)
 	replaceOnce(t, file, ex.from, ex.to)
 	defer replaceOnce(t, file, ex.to, ex.from)
-	proxy := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_proxy")
+	proxy := s.containers(t, "proxy")
 	// The release Part 4 left running is 2.
 	command := strings.Replace(swarmDeploy, "APP_TAG=1", "APP_TAG=2", 1)
 	out, err := s.run(t, command)
@@ -457,7 +457,7 @@ func swarmExerciseChangedConfig(t *testing.T, s *swarmStack) {
 	if err == nil || !strings.Contains(out, "only updates to Labels are allowed") {
 		t.Fatalf("deploy with a changed haproxy.cfg: %v\n%s\nwant Swarm's refusal to change the config", err, out)
 	}
-	if now := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_proxy"); now != proxy {
+	if now := s.containers(t, "proxy"); !slices.Equal(now, proxy) {
 		t.Errorf("the refused deploy replaced the proxy: %s, then %s", proxy, now)
 	}
 }
