@@ -35,6 +35,14 @@ func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Log
 		log.Info("tables are in place (existing rows kept)")
 	}
 
+	// Go's profiler, when PPROF_ADDR asks for it (docs/profiling.md): a port of its own,
+	// never the API's, so that no client of the API can reach it.
+	if cfg.PprofAddr != "" {
+		if err := httpapi.ListenProfiler(ctx, cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
+
 	// The server's timeouts and limits are in shared/httpapi: no lesson is about them.
 	srv := httpapi.NewServer(newRouter(log, store), log)
 	ln, err := net.Listen("tcp", cfg.Addr())

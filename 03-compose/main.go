@@ -28,7 +28,7 @@ With no command, serve the workers API. Commands:
   healthcheck  exit 0 when the server on HOST:PORT answers /healthz (for a HEALTHCHECK)
 
 Configuration comes from the environment: DATABASE_URL, DATABASE_PASSWORD_FILE, HOST, PORT,
-LOG_LEVEL, LOG_FORMAT, INIT_DB, READY_TIMEOUT, SHUTDOWN_TIMEOUT.`
+LOG_LEVEL, LOG_FORMAT, INIT_DB, READY_TIMEOUT, SHUTDOWN_TIMEOUT, PPROF_ADDR.`
 
 // commands are what the binary does: serve (server.go), or manage the database (manage.go).
 var commands = map[string]func(ctx context.Context, cfg config, store *database.Store, log *slog.Logger, stdout io.Writer) error{

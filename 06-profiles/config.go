@@ -23,6 +23,7 @@ type config struct {
 	InitDB          bool          // INIT_DB: create the missing tables before serving
 	ReadyTimeout    time.Duration // READY_TIMEOUT: how long `ready` and start-up wait for the database
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests get on SIGTERM
+	PprofAddr       string        // PPROF_ADDR: where Go's profiler listens, on loopback only; empty: off
 }
 
 // defaults: an in-memory SQLite database, so that `go run .` serves with no setup, and the
@@ -36,6 +37,7 @@ var defaults = map[string]string{
 	"INIT_DB":          "false",
 	"READY_TIMEOUT":    "30s",
 	"SHUTDOWN_TIMEOUT": "10s",
+	"PPROF_ADDR":       "",
 }
 
 // setting is the value of an environment variable, or its default when it is empty.
@@ -91,6 +93,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	cfg.ReadyTimeout = duration("READY_TIMEOUT")
 	cfg.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT")
+	// The profiler shows the app's internals and costs CPU on demand: only someone inside the
+	// container's network namespace (or on this machine, outside a container) may reach it.
+	if cfg.PprofAddr = get("PPROF_ADDR"); cfg.PprofAddr != "" {
+		host, port, err := net.SplitHostPort(cfg.PprofAddr)
+		ip := net.ParseIP(host)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 {
+			bad("PPROF_ADDR", "not host:port; use 127.0.0.1:6060, or leave it empty to turn the profiler off")
+		} else if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			bad("PPROF_ADDR", "the profiler must listen on the loopback interface only; use 127.0.0.1:%s", port)
+		}
+	}
 	if len(errs) > 0 {
 		return config{}, fmt.Errorf("bad configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -111,5 +124,6 @@ func (c config) LogValue() slog.Value {
 		slog.Bool("init_db", c.InitDB),
 		slog.Duration("ready_timeout", c.ReadyTimeout),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("pprof_addr", c.PprofAddr),
 	)
 }

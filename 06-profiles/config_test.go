@@ -38,6 +38,8 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 		{"two at once", map[string]string{"PORT": "x", "LOG_LEVEL": "y"}, []string{"PORT=", "LOG_LEVEL="}},
 		{"log format", map[string]string{"LOG_FORMAT": "xml"}, []string{`LOG_FORMAT="xml"`, "text or json"}},
 		{"init db", map[string]string{"INIT_DB": "yes please"}, []string{`INIT_DB="yes please"`, "true or false"}},
+		{"profiler on every interface", map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, []string{`PPROF_ADDR="0.0.0.0:6060"`, "loopback", "127.0.0.1:6060"}},
+		{"profiler without a port", map[string]string{"PPROF_ADDR": "127.0.0.1"}, []string{`PPROF_ADDR="127.0.0.1"`, "host:port"}},
 		{"password file missing", map[string]string{"DATABASE_URL": "postgres://app@db/app", "DATABASE_PASSWORD_FILE": "/nonexistent/db_password"},
 			[]string{`DATABASE_PASSWORD_FILE="/nonexistent/db_password"`, "cannot read the password"}},
 		{"password file with sqlite", map[string]string{"DATABASE_PASSWORD_FILE": "/etc/hostname"},
@@ -58,6 +60,15 @@ func TestLoadConfigErrorsNameTheVariable(t *testing.T) {
 				t.Errorf("error %q shows the password", err)
 			}
 		})
+	}
+}
+
+func TestLoadConfigAcceptsAProfilerOnLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "localhost:6060", "[::1]:6060"} {
+		cfg, err := loadConfig(env(map[string]string{"PPROF_ADDR": addr}))
+		if err != nil || cfg.PprofAddr != addr {
+			t.Errorf("PPROF_ADDR=%s: %q, %v; want it accepted", addr, cfg.PprofAddr, err)
+		}
 	}
 }
 

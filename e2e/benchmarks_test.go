@@ -39,11 +39,11 @@ func TestBenchmarks(t *testing.T) {
 	})
 	t.Run("start-up", func(t *testing.T) { rep.startups = benchStartups(t, runs) })
 	t.Run("stop", func(t *testing.T) { rep.stops = benchStops(t, runs) })
-	t.Run("http", func(t *testing.T) { rep.http, rep.memory, rep.quiet = benchHTTP(t, runs, duration) })
+	t.Run("http", func(t *testing.T) { rep.http = benchHTTP(t, runs, duration) })
 	if t.Failed() {
 		t.Fatal("a measurement failed: docs/benchmarks.md is left as it was")
 	}
-	if len(rep.builds) == 0 || len(rep.images) == 0 || rep.floorImages == nil || len(rep.startups) == 0 || len(rep.stops) == 0 || len(rep.http) == 0 {
+	if len(rep.builds) == 0 || len(rep.images) == 0 || rep.floorImages == nil || len(rep.startups) == 0 || len(rep.stops) == 0 || len(rep.http.figures) == 0 {
 		t.Log("only some parts ran (-run): docs/benchmarks.md is left as it was")
 		return
 	}
@@ -293,19 +293,23 @@ func waitHealthz(t *testing.T, url string) {
 	})
 }
 
-// ---- HTTP: wrk against the prod profile --------------------------------------------------
+// ---- HTTP: wrk against the prod profile, and against the ceiling ------------------------
 
 type httpFigure struct {
+	server  string // "app" or "ceiling"
+	netns   bool   // wrk inside the server's network namespace, not through the published port
 	route   string
 	clients int
 	rps     []float64
 	p50     []float64 // milliseconds
 	p99     []float64
+	cpu     []float64 // the server container's CPU milliseconds per request
+	dbCPU   []float64 // the database container's, for the app
 }
 
 type memoryFigure struct {
 	idle []memory         // before each run's load
-	peak map[int][]memory // by clients, the peak of each wrk run
+	peak map[int][]memory // by clients, the peak of each wrk run through the published port
 }
 
 // quietFigure compares requests/s by id at 64 clients with and without the request log.
@@ -314,7 +318,15 @@ type quietFigure struct {
 	ratio      []float64 // warn / info, inside each run
 }
 
-func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, memoryFigure, quietFigure) {
+type httpReport struct {
+	bodyBytes int // the list's answer, 100 rows
+	figures   []httpFigure
+	memory    memoryFigure
+	quiet     quietFigure
+	profiles  []profileFigure
+}
+
+func benchHTTP(t *testing.T, runs int, duration time.Duration) httpReport {
 	p, _, _ := stage06(t, "prod")
 	p.Up()
 	// 100 rows, as a small real table would hold.
@@ -323,56 +335,118 @@ func benchHTTP(t *testing.T, runs int, duration time.Duration) ([]httpFigure, me
 		t.Fatalf("the API lists %d workers, want 100", n)
 	}
 	id := psql(t, p, "SELECT id FROM workers ORDER BY id OFFSET 49 LIMIT 1")
-	appPID := harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
 	routes := []string{"/api/v1/workers", "/api/v1/workers/" + id}
 	clients := []int{1, 16, 64}
+	appOf := func() server {
+		return serverOf(t, p.MustCompose("ps", "-q", "app-prod"), apiURLOf(t, p, "app-prod", ""))
+	}
+	app := appOf()
+	db := serverOf(t, p.MustCompose("ps", "-q", "db"), "")
+	_, body := harness.Get(t, app.published+routes[0])
+	ceiling := startCeiling(t, body)
 
 	var figures []httpFigure
 	for _, route := range routes {
 		for _, c := range clients {
-			figures = append(figures, httpFigure{route: route, clients: c})
+			figures = append(figures, httpFigure{server: "app", route: route, clients: c})
 		}
+	}
+	for _, c := range clients {
+		figures = append(figures, httpFigure{server: "app", netns: true, route: routes[0], clients: c})
+	}
+	for _, netns := range []bool{false, true} {
+		for _, c := range clients {
+			figures = append(figures, httpFigure{server: "ceiling", netns: netns, route: routes[0], clients: c})
+		}
+	}
+	// load runs wrk and measures what the server (and, for the app, the database) used.
+	load := func(s server, netns bool, route string, c int) (harness.WrkResult, float64, float64) {
+		cpu, dbCPU := containerCPU(t, s.pid), containerCPU(t, db.pid)
+		var res harness.WrkResult
+		if netns {
+			res = harness.WrkInNetns(t, s.pid, netnsURL+route, c, duration)
+		} else {
+			res = harness.Wrk(t, s.published+route, c, duration)
+		}
+		perRequest := func(seconds float64) float64 { return seconds * 1000 / float64(res.Requests) }
+		return res, perRequest(containerCPU(t, s.pid) - cpu), perRequest(containerCPU(t, db.pid) - dbCPU)
 	}
 	mem := memoryFigure{peak: map[int][]memory{}}
 	var quiet quietFigure
 	// A short warm-up, not measured: connection pools fill, the page cache holds the table.
-	warmUp := func() { harness.Wrk(t, apiURLOf(t, p, "app-prod", routes[0]), 16, 3*time.Second) }
+	warmUp := func() { harness.Wrk(t, app.published+routes[0], 16, 3*time.Second) }
 	warmUp()
+	harness.Wrk(t, ceiling.published+"/", 16, 3*time.Second)
 	for run := 1; run <= runs; run++ {
-		idle, err := readMemory(appPID)
+		idle, err := readMemory(app.pid)
 		if err != nil {
 			t.Fatalf("the app's memory: %v", err)
 		}
 		mem.idle = append(mem.idle, idle)
 		for i := range figures {
 			f := &figures[i]
-			stop := sampleMemory(appPID)
-			res := harness.Wrk(t, apiURLOf(t, p, "app-prod", f.route), f.clients, duration)
+			s := app
+			if f.server == "ceiling" {
+				s = ceiling
+			}
+			stop := sampleMemory(app.pid)
+			res, cpu, dbCPU := load(s, f.netns, f.route, f.clients)
 			peak := stop()
 			f.rps, f.p50, f.p99 = append(f.rps, res.RPS), append(f.p50, res.P50), append(f.p99, res.P99)
-			mem.peak[f.clients] = append(mem.peak[f.clients], peak)
-			t.Logf("run %d %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, RSS peak %.1f MiB (anonymous %.1f MiB)",
-				run, f.route, f.clients, res.RPS, res.P50, res.P99, peak.rss, peak.anon)
+			f.cpu, f.dbCPU = append(f.cpu, cpu), append(f.dbCPU, dbCPU)
+			where := "through the published port"
+			if f.netns {
+				where = "inside its network namespace"
+			}
+			t.Logf("run %d %s %s %s at %d clients: %.0f req/s, p50 %.2f ms, p99 %.2f ms, CPU %.3f ms/request (db %.3f)",
+				run, f.server, where, f.route, f.clients, res.RPS, res.P50, res.P99, cpu, dbCPU)
+			if f.server == "app" && !f.netns {
+				mem.peak[f.clients] = append(mem.peak[f.clients], peak)
+				t.Logf("  RSS peak %.1f MiB (anonymous %.1f MiB)", peak.rss, peak.anon)
+			}
 		}
 
-		// The same last figure (by id, 64 clients) without the per-request log line: with
-		// LOG_LEVEL=warn the app writes nothing per request, so the difference is what the log
-		// line costs, through Docker's logging driver (containerd-shim, dockerd, json-file).
+		// By id at 64 clients again, without the per-request log line: with LOG_LEVEL=warn the
+		// app writes nothing per request, so the difference is what the log line costs,
+		// through Docker's logging driver (containerd-shim, dockerd, json-file).
 		env := p.Env
 		p.Env = append(slices.Clone(env), "LOG_LEVEL=warn")
 		p.MustCompose("up", "-d", "--wait", "app-prod")
+		app = appOf()
 		warmUp()
-		res := harness.Wrk(t, apiURLOf(t, p, "app-prod", routes[1]), 64, duration)
-		info := figures[len(figures)-1].rps[run-1]
+		res := harness.Wrk(t, app.published+routes[1], 64, duration)
+		info := figures[len(routes)*len(clients)-1].rps[run-1]
 		quiet.info, quiet.warn = append(quiet.info, info), append(quiet.warn, res.RPS)
 		quiet.ratio = append(quiet.ratio, res.RPS/info)
 		t.Logf("run %d %s at 64 clients with LOG_LEVEL=warn: %.0f req/s (%.0f at info)", run, routes[1], res.RPS, info)
 		p.Env = env
 		p.MustCompose("up", "-d", "--wait", "app-prod")
+		app = appOf()
 		warmUp()
-		appPID = harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.MustCompose("ps", "-q", "app-prod"))
 	}
-	return figures, mem, quiet
+	profiles := benchProfiles(t, p, routes)
+	return httpReport{bodyBytes: len(body), figures: figures, memory: mem, quiet: quiet, profiles: profiles}
+}
+
+// clients are the client counts measured, in order.
+func (r httpReport) clients() []int {
+	var cs []int
+	for _, f := range r.figures {
+		if !slices.Contains(cs, f.clients) {
+			cs = append(cs, f.clients)
+		}
+	}
+	return cs
+}
+
+// find is the list route's figure of this server, path and client count.
+func (r httpReport) find(server string, netns bool, clients int) httpFigure {
+	for _, f := range r.figures {
+		if f.server == server && f.netns == netns && f.clients == clients && strings.HasSuffix(f.route, "/workers") {
+			return f
+		}
+	}
+	panic(fmt.Sprintf("no figure for %s netns=%v %d clients", server, netns, clients))
 }
 
 // memory is a process's resident memory in MiB: all of it (VmRSS), and the part that is

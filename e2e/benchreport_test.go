@@ -29,9 +29,7 @@ type benchReport struct {
 	binary      int64
 	startups    []startupFigure
 	stops       []stopFigure
-	http        []httpFigure
-	memory      memoryFigure
-	quiet       quietFigure
+	http        httpReport
 }
 
 func benchEnvInt(t *testing.T, name string, def int) int {
@@ -207,27 +205,82 @@ func (r *benchReport) markdown() string {
 	w("100 rows in the table, answered on 127.0.0.1 through Docker's published port. `wrk --latency`")
 	w("runs %s per figure, with 2 threads (1 for 1 client); the load tool shares the 2 cores with the", r.duration)
 	w("app and PostgreSQL, so these figures are this whole machine's, not the app's alone. No request")
-	w("failed: a run with any non-2xx answer or socket error stops the bench.")
+	w("failed: a run with any non-2xx answer or socket error stops the bench. CPU per request is what the")
+	w("container's processes used while wrk ran (`usage_usec` of its cgroup's `cpu.stat`), divided by")
+	w("the requests answered.")
 	w("")
-	w("| Route | Clients | Requests/s | p50 | p99 |")
-	w("|---|---|---|---|---|")
-	for _, f := range r.http {
+	w("| Route | Clients | Requests/s | p50 | p99 | App CPU per request | Database CPU per request |")
+	w("|---|---|---|---|---|---|---|")
+	for _, f := range r.http.figures {
+		if f.server != "app" || f.netns {
+			continue
+		}
 		route := "`GET /api/v1/workers` (100 rows)"
 		if !strings.HasSuffix(f.route, "/workers") {
 			route = "`GET /api/v1/workers/:id`"
 		}
-		w("| %s | %d | %s | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50), spread("%.2f", f.p99))
+		w("| %s | %d | %s | %s ms | %s ms | %s ms | %s ms |", route, f.clients, spread("%.0f", f.rps), spread("%.2f", f.p50),
+			spread("%.2f", f.p99), spread("%.3f", f.cpu), spread("%.3f", f.dbCPU))
 	}
 	w("")
 	w("What the request log costs: the app logs one JSON line per request at info level, which Docker")
-	w("carries through containerd-shim and dockerd into its json-file log. The last figure again, with the")
-	w("container re-created under `LOG_LEVEL=warn` (no line per request), in the same run:")
+	w("carries through containerd-shim and dockerd into its json-file log. The by-id figure at 64 clients")
+	w("again, with the container re-created under `LOG_LEVEL=warn` (no line per request), in the same run:")
 	w("")
 	w("| `GET /api/v1/workers/:id`, 64 clients | Requests/s |")
 	w("|---|---|")
-	w("| LOG_LEVEL=info (the default) | %s |", spread("%.0f", r.quiet.info))
-	w("| LOG_LEVEL=warn | %s |", spread("%.0f", r.quiet.warn))
-	w("| warn ÷ info | %s× |", spread("%.2f", r.quiet.ratio))
+	w("| LOG_LEVEL=info (the default) | %s |", spread("%.0f", r.http.quiet.info))
+	w("| LOG_LEVEL=warn | %s |", spread("%.0f", r.http.quiet.warn))
+	w("| warn ÷ info | %s× |", spread("%.2f", r.http.quiet.ratio))
+	w("")
+	w("## The ceiling, and the app alone")
+	w("")
+	w("The ceiling is the most any server can do for the list's answer on this path: a static Go server")
+	w("(`e2e/testdata/ceiling`, net/http, no logging) that answers every request with the app's own")
+	w("%d-byte list body, built on the app's base images, run read-only beside it, through a published", r.http.bodyBytes)
+	w("port of its own. Each server is also loaded from inside its own network namespace")
+	w("(`nsenter --net`, wrk to the container's 127.0.0.1:8080): no published port, no docker-proxy.")
+	w("`GET /api/v1/workers`, 100 rows; app ÷ ceiling is taken inside each run.")
+	w("")
+	w("| Clients | Through | Ceiling | App | App ÷ ceiling | Ceiling CPU per request | App CPU per request |")
+	w("|---|---|---|---|---|---|---|")
+	for _, netns := range []bool{false, true} {
+		through := "the published port"
+		if netns {
+			through = "its network namespace"
+		}
+		for _, c := range r.http.clients() {
+			app, ceiling := r.http.find("app", netns, c), r.http.find("ceiling", netns, c)
+			var ratio []float64
+			for i := range app.rps {
+				ratio = append(ratio, app.rps[i]/ceiling.rps[i])
+			}
+			w("| %d | %s | %s req/s | %s req/s | %s | %s ms | %s ms |", c, through, spread("%.0f", ceiling.rps), spread("%.0f", app.rps),
+				spread("%.2f", ratio), spread("%.3f", ceiling.cpu), spread("%.3f", app.cpu))
+		}
+	}
+	w("")
+	w("## Where the app's CPU goes")
+	w("")
+	w("A 10 s CPU profile of each route, taken from the running container under 16 clients (wrk inside")
+	w("its network namespace), as [profiling.md](profiling.md) shows: the app runs with")
+	w("`PPROF_ADDR=127.0.0.1:6060`, and curl in a container that shares its network namespace fetches")
+	w("`/debug/pprof/profile?seconds=10`. Then `go tool pprof -top` (where the CPU is spent) and")
+	w("`go tool pprof -top -cum` (which calls it is spent under). One profile per route, not a median.")
+	for _, f := range r.http.profiles {
+		w("")
+		w("### `GET %s`", f.route)
+		w("")
+		w("%d requests answered in wrk's 13 s.", f.requests)
+		w("")
+		w("```")
+		w("%s", f.flat)
+		w("```")
+		w("")
+		w("```")
+		w("%s", strings.TrimSpace(f.cum[strings.Index(f.cum, "\n")+1:]))
+		w("```")
+	}
 	w("")
 	w("## App memory")
 	w("")
@@ -246,14 +299,14 @@ func (r *benchReport) markdown() string {
 	}
 	rss := func(m memory) float64 { return m.rss }
 	anon := func(m memory) float64 { return m.anon }
-	w("| idle | %s MiB | %s MiB |", spread("%.1f", field(r.memory.idle, rss)), spread("%.1f", field(r.memory.idle, anon)))
-	clients := make([]int, 0, len(r.memory.peak))
-	for c := range r.memory.peak {
+	w("| idle | %s MiB | %s MiB |", spread("%.1f", field(r.http.memory.idle, rss)), spread("%.1f", field(r.http.memory.idle, anon)))
+	clients := make([]int, 0, len(r.http.memory.peak))
+	for c := range r.http.memory.peak {
 		clients = append(clients, c)
 	}
 	slices.Sort(clients)
 	for _, c := range clients {
-		w("| peak under load, %s | %s MiB | %s MiB |", plural(c, "client"), spread("%.1f", field(r.memory.peak[c], rss)), spread("%.1f", field(r.memory.peak[c], anon)))
+		w("| peak under load, %s | %s MiB | %s MiB |", plural(c, "client"), spread("%.1f", field(r.http.memory.peak[c], rss)), spread("%.1f", field(r.http.memory.peak[c], anon)))
 	}
 	return b.String()
 }

@@ -95,19 +95,38 @@ func ParseWrk(out string) (WrkResult, error) {
 // the test when it cannot run or when any request failed.
 func Wrk(t testing.TB, url string, connections int, d time.Duration) WrkResult {
 	t.Helper()
-	threads := min(connections, 2) // one per core of the bench machine; wrk needs threads <= connections
-	args := []string{"--latency", "--timeout", "5s", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(connections),
-		"-d", fmt.Sprintf("%ds", int(d.Seconds())), url}
-	out, err := exec.Command("wrk", args...).CombinedOutput()
+	return wrk(t, nil, url, connections, d)
+}
+
+// WrkInNetns is Wrk run inside the network namespace of the host process pid (a container's
+// main process), where url's 127.0.0.1 is the container's own loopback: no published port
+// and no docker-proxy between wrk and the server.
+func WrkInNetns(t testing.TB, pid, url string, connections int, d time.Duration) WrkResult {
+	t.Helper()
+	return wrk(t, []string{"nsenter", "--target", pid, "--net"}, url, connections, d)
+}
+
+func wrk(t testing.TB, prefix []string, url string, connections int, d time.Duration) WrkResult {
+	t.Helper()
+	cmd := WrkCommand(prefix, url, connections, d)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("wrk %s: %v\n%s\n(install it with: apt-get install wrk)", strings.Join(args, " "), err, out)
+		t.Fatalf("%s: %v\n%s\n(install wrk with: apt-get install wrk)", strings.Join(cmd.Args, " "), err, out)
 	}
 	r, err := ParseWrk(string(out))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Errors > 0 || r.Requests == 0 {
-		t.Fatalf("wrk %s: %d of %d requests failed\n%s", strings.Join(args, " "), r.Errors, r.Requests, out)
+		t.Fatalf("%s: %d of %d requests failed\n%s", strings.Join(cmd.Args, " "), r.Errors, r.Requests, out)
 	}
 	return r
+}
+
+// WrkCommand is the wrk command line that Wrk runs, after prefix (such as nsenter's).
+func WrkCommand(prefix []string, url string, connections int, d time.Duration) *exec.Cmd {
+	threads := min(connections, 2) // one per core of the bench machine; wrk needs threads <= connections
+	args := append(slices.Clone(prefix), "wrk", "--latency", "--timeout", "5s", "-t", strconv.Itoa(threads),
+		"-c", strconv.Itoa(connections), "-d", fmt.Sprintf("%ds", int(d.Seconds())), url)
+	return exec.Command(args[0], args[1:]...)
 }

@@ -1,0 +1,49 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+)
+
+// ListenProfiler starts Go's profiler (net/http/pprof, under /debug/pprof/) on addr, a
+// listener of its own beside the API's, and stops it when ctx ends. It is for someone
+// looking into where the app spends its CPU or memory, from inside the container's network
+// namespace (docs/profiling.md); addr should be on the loopback interface, as config checks.
+//
+// The handlers are on a mux of their own: importing net/http/pprof also registers them on
+// http.DefaultServeMux, which the API never serves.
+func ListenProfiler(ctx context.Context, addr string, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // also the named profiles: heap, goroutine, allocs…
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("profiler: listen on %s: %w (set PPROF_ADDR to a free port, or leave it empty)", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		// No WriteTimeout: a CPU profile or a trace answers after the seconds it was asked for.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("profiler stopped", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close() // a profile in progress is of no use once the app stops
+	}()
+	log.Info("profiler listening", "url", "http://"+addr+"/debug/pprof/")
+	return nil
+}
