@@ -16,6 +16,7 @@ import (
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/httpapi"
+	"base-docker-and-compose/shared/logging"
 )
 
 const usage = `usage: app [command]
@@ -96,7 +97,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	// Log lines leave in batches (shared/logging): one write, and one wake-up of Docker's log
+	// reader, for many request lines. What is still buffered is written out as run returns.
+	logOut := logging.NewWriter(stderr)
+	defer logOut.Flush()
+	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
 	store, err := database.Open(cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -112,8 +117,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // for people, or as JSON for a log collector.
 func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// A warning or an error is written out at once, not in the next batch.
+	return slog.New(logging.FlushWarnings(h, w))
 }

@@ -113,6 +113,8 @@ func learnerProject(stage string) string {
 		return "workers-app"
 	case "07-swarm":
 		return "workers" // the stack's name in the README
+	case "profiling":
+		return "06-profiles" // docs/profiling.md runs 06-profiles' project
 	}
 	return stage
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
@@ -17,6 +18,24 @@ func TestStage03Compose(t *testing.T) {
 	p.Up()
 
 	capture(t, "03-compose", "ps", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
+
+	// While a service starts, Docker probes it every 200ms (start_interval) until a probe passes;
+	// once it is healthy, every 10s (interval). So in the seconds after up --wait, none runs.
+	lastProbe := func(service string) string {
+		var log []struct{ Start string }
+		out := harness.MustDocker(t, "inspect", "-f", "{{json .State.Health.Log}}", p.MustCompose("ps", "-q", service))
+		if err := json.Unmarshal([]byte(out), &log); err != nil || len(log) == 0 {
+			t.Fatalf("the health log of %s: %q %v", service, out, err)
+		}
+		return log[len(log)-1].Start
+	}
+	probed := map[string]string{"db": lastProbe("db"), "app": lastProbe("app")}
+	time.Sleep(3 * time.Second)
+	for service, last := range probed {
+		if now := lastProbe(service); now != last {
+			t.Errorf("%s was probed again (%s, after %s) within 3 s of being healthy: start_interval must apply only while it starts", service, now, last)
+		}
+	}
 
 	// Before create_db the API says what to run, as JSON, not a bare 500.
 	_, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))

@@ -31,7 +31,7 @@ type Source struct {
 //	sqlite:////var/lib/app.db  /var/lib/app.db, an absolute path
 //
 // postgres:// and postgresql:// URLs go to lib/pq as they are, query parameters (sslmode, …)
-// included, with a connect_timeout added when they have none. Anything else is an error that names DATABASE_URL, shows the value with its
+// included, with connect_timeout and binary_parameters added when they do not set them. Anything else is an error that names DATABASE_URL, shows the value with its
 // password masked, and lists the accepted forms.
 func ParseURL(raw string) (Source, error) {
 	u, ok := parse(raw)
@@ -43,7 +43,7 @@ func ParseURL(raw string) (Source, error) {
 	}
 	switch u.Scheme {
 	case "postgres", "postgresql":
-		return Source{Driver: driverPostgres, DSN: withConnectTimeout(u)}, nil
+		return Source{Driver: driverPostgres, DSN: withPostgresDefaults(u)}, nil
 	case "sqlite":
 		return parseSQLite(raw, u)
 	default:
@@ -118,19 +118,27 @@ func Redact(raw string) string {
 	return u.Redacted()
 }
 
-// defaultConnectTimeout bounds a PostgreSQL connection attempt, handshake included, in
-// seconds. Without connect_timeout lib/pq waits as long as the server does: a server that
-// accepts a connection while it is still starting could hold it for good.
-const defaultConnectTimeout = "3"
+// postgresDefaults are the lib/pq parameters a DATABASE_URL gets unless it sets them itself.
+var postgresDefaults = map[string]string{
+	// A connection attempt, handshake included, gives up after this many seconds. Without it
+	// lib/pq waits as long as the server does: a server that accepts a connection while it is
+	// still starting could hold it for good.
+	"connect_timeout": "3",
+	// A query with arguments (GetWorker's id) goes to the server in one round trip. Without it,
+	// lib/pq first asks the server to describe the statement, waits for the answer, then sends
+	// the arguments: two round trips, and twice the system calls on both sides.
+	"binary_parameters": "yes",
+}
 
-// withConnectTimeout returns the URL with connect_timeout set, unless it sets one itself.
-func withConnectTimeout(u *url.URL) string {
+// withPostgresDefaults returns the URL with postgresDefaults added where it sets none.
+func withPostgresDefaults(u *url.URL) string {
 	q := u.Query()
-	if q.Has("connect_timeout") {
-		return u.String()
+	for name, value := range postgresDefaults {
+		if !q.Has(name) {
+			q.Set(name, value)
+		}
 	}
-	q.Set("connect_timeout", defaultConnectTimeout)
-	withTimeout := *u
-	withTimeout.RawQuery = q.Encode()
-	return withTimeout.String()
+	withDefaults := *u
+	withDefaults.RawQuery = q.Encode()
+	return withDefaults.String()
 }

@@ -19,9 +19,11 @@ func TestParseURL(t *testing.T) {
 		{"sqlite:///workers.db", database.Source{Driver: "sqlite3", DSN: "workers.db?_busy_timeout=5000&_foreign_keys=on"}},
 		{"sqlite:///data/workers.db", database.Source{Driver: "sqlite3", DSN: "data/workers.db?_busy_timeout=5000&_foreign_keys=on"}},
 		{"sqlite:////var/lib/app/workers.db", database.Source{Driver: "sqlite3", DSN: "/var/lib/app/workers.db?_busy_timeout=5000&_foreign_keys=on"}},
-		{"postgres://app:secret@db:5432/app?sslmode=disable", database.Source{Driver: "postgres", DSN: "postgres://app:secret@db:5432/app?connect_timeout=3&sslmode=disable"}},
-		{"postgresql://app@localhost/app", database.Source{Driver: "postgres", DSN: "postgresql://app@localhost/app?connect_timeout=3"}},
-		{"postgres://app@db/app?connect_timeout=10", database.Source{Driver: "postgres", DSN: "postgres://app@db/app?connect_timeout=10"}},
+		{"postgres://app:secret@db:5432/app?sslmode=disable", database.Source{Driver: "postgres", DSN: "postgres://app:secret@db:5432/app?binary_parameters=yes&connect_timeout=3&sslmode=disable"}},
+		{"postgresql://app@localhost/app", database.Source{Driver: "postgres", DSN: "postgresql://app@localhost/app?binary_parameters=yes&connect_timeout=3"}},
+		// What the URL sets itself is kept.
+		{"postgres://app@db/app?connect_timeout=10", database.Source{Driver: "postgres", DSN: "postgres://app@db/app?binary_parameters=yes&connect_timeout=10"}},
+		{"postgres://app@db/app?binary_parameters=no", database.Source{Driver: "postgres", DSN: "postgres://app@db/app?binary_parameters=no&connect_timeout=3"}},
 	}
 	for _, tt := range tests {
 		got, err := database.ParseURL(tt.raw)

@@ -38,7 +38,7 @@ const floorDocker = "Docker Engine 26.1 with Compose 2.26 and buildx 0.13, the o
 
 // pages are the course's other pages with captured output: path, and the folder of
 // docs/captured their captures are in.
-var pages = map[string]string{"docs/troubleshooting.md": "troubleshooting"}
+var pages = map[string]string{"docs/troubleshooting.md": "troubleshooting", "docs/profiling.md": "profiling"}
 
 // docs returns each stage README, and each page, as it should be, keyed by path relative
 // to root, with every generated section filled in.
