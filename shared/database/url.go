@@ -31,8 +31,9 @@ type Source struct {
 //	sqlite:////var/lib/app.db  /var/lib/app.db, an absolute path
 //
 // postgres:// and postgresql:// URLs go to lib/pq as they are, query parameters (sslmode, …)
-// included, with connect_timeout and binary_parameters added when they do not set them. Anything else is an error that names DATABASE_URL, shows the value with its
-// password masked, and lists the accepted forms.
+// included, with connect_timeout and binary_parameters added when they do not set them.
+// Anything else is an error that names DATABASE_URL, shows the value with its password
+// masked, and lists the accepted forms.
 func ParseURL(raw string) (Source, error) {
 	u, ok := parse(raw)
 	switch {
