@@ -19,7 +19,6 @@ import (
 
 // server is one HTTP server the bench loads: the app, or the ceiling beside it.
 type server struct {
-	id        string // its container
 	pid       string // its container's main process, on the host: its network namespace
 	published string // http://127.0.0.1:port, through Docker's published port
 }
@@ -30,7 +29,7 @@ const netnsURL = "http://127.0.0.1:8080"
 
 func serverOf(t *testing.T, id, published string) server {
 	t.Helper()
-	return server{id: id, pid: harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", id), published: published}
+	return server{pid: harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", id), published: published}
 }
 
 // startCeiling builds and runs the ceiling (testdata/ceiling): a static Go server that
@@ -56,21 +55,11 @@ func startCeiling(t *testing.T, body []byte) server {
 	port := harness.FreePort(t)
 	id := harness.RunContainer(t, "--read-only", "-p", fmt.Sprintf("127.0.0.1:%d:8080", port), tag)
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitStatus(t, url+"/")
+	waitHealthz(t, url+"/")
 	if _, got := harness.Get(t, url+"/"); !bytes.Equal(got, body) {
 		t.Fatalf("the ceiling answers %d bytes, not the app's %d", len(got), len(body))
 	}
 	return serverOf(t, id, url)
-}
-
-func waitStatus(t *testing.T, url string) {
-	harness.Eventually(t, 30*time.Second, func() error {
-		status, _, err := harness.TryGet(url)
-		if err != nil || status != 200 {
-			return fmt.Errorf("%s: %d %v", url, status, err)
-		}
-		return nil
-	})
 }
 
 // containerCPU is the CPU time, in seconds, that a container's processes have used so far,
@@ -82,18 +71,17 @@ func containerCPU(t *testing.T, pid string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(file string) float64 {
+	// read is the number in file: alone in it (v1), or on its line named by key (v2).
+	read := func(file, key string) float64 {
 		text, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
-			v, ok := strings.CutPrefix(line, "usage_usec ")
-			if !strings.HasSuffix(file, "cpu.stat") {
-				v, ok = line, true
-			}
-			if n, err := strconv.ParseFloat(v, 64); ok && err == nil {
-				return n
+			if v, ok := strings.CutPrefix(line, key); ok {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					return n
+				}
 			}
 		}
 		t.Fatalf("no CPU usage in %s: %q", file, text)
@@ -107,7 +95,7 @@ func containerCPU(t *testing.T, pid string) float64 {
 			continue
 		}
 		if slices.Contains(strings.Split(parts[1], ","), "cpuacct") {
-			return read(filepath.Join("/sys/fs/cgroup", parts[1], parts[2], "cpuacct.usage")) / 1e9
+			return read(filepath.Join("/sys/fs/cgroup", parts[1], parts[2], "cpuacct.usage"), "") / 1e9
 		}
 		if parts[0] == "0" && parts[1] == "" {
 			v2 = parts[2]
@@ -116,15 +104,14 @@ func containerCPU(t *testing.T, pid string) float64 {
 	if v2 == "" {
 		t.Fatalf("/proc/%s/cgroup: %q has neither a cpuacct nor a cgroup v2 line", pid, data)
 	}
-	return read(filepath.Join("/sys/fs/cgroup", v2, "cpu.stat")) / 1e6
+	return read(filepath.Join("/sys/fs/cgroup", v2, "cpu.stat"), "usage_usec ") / 1e6
 }
 
 // profileFigure is a CPU profile of the app taken under load, as docs/profiling.md takes one.
 type profileFigure struct {
 	route    string
 	requests int    // answered while the profile ran
-	cpu      string // pprof's "Duration: …, Total samples = … (…%)" line
-	flat     string // go tool pprof -top: where the CPU is spent
+	flat     string // go tool pprof -top: where the CPU is spent, from its "Duration: …" line
 	cum      string // go tool pprof -top -cum: which calls it is spent under
 }
 
@@ -141,7 +128,7 @@ func benchProfiles(t *testing.T, p *harness.Project, routes []string) []profileF
 	var figures []profileFigure
 	for i, route := range routes {
 		harness.WrkInNetns(t, app.pid, netnsURL+route, 16, 3*time.Second) // warm-up
-		load := harness.WrkCommand([]string{"nsenter", "--target", app.pid, "--net"}, netnsURL+route, 16, 13*time.Second)
+		load := harness.WrkCommand(harness.InNetns(app.pid), netnsURL+route, 16, 13*time.Second)
 		var out bytes.Buffer
 		load.Stdout, load.Stderr = &out, &out
 		if err := load.Start(); err != nil {
@@ -152,24 +139,17 @@ func benchProfiles(t *testing.T, p *harness.Project, routes []string) []profileF
 		fetch := exec.Command("docker", "run", "--rm", "--network", "container:"+id, "golang:1.26-trixie",
 			"curl", "-fsS", "http://127.0.0.1:6060/debug/pprof/profile?seconds=10")
 		profile, err := fetch.Output()
-		if werr := load.Wait(); werr != nil || err != nil {
-			t.Fatalf("profile of %s: %v, wrk: %v\n%s", route, err, werr, out.String())
+		werr := load.Wait() // before any failure: no wrk outlives the test
+		if err != nil {
+			t.Fatalf("profile of %s: %v", route, err)
 		}
+		res := harness.CheckWrk(t, load, out.Bytes(), werr)
 		if err := os.WriteFile(file, profile, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		res, err := harness.ParseWrk(out.String())
-		if err != nil || res.Errors > 0 {
-			t.Fatalf("wrk under the profile: %v, %d errors\n%s", err, res.Errors, out.String())
-		}
 		f := profileFigure{route: route, requests: res.Requests,
 			flat: pprofTop(t, file, "-top", "-nodecount=15"), cum: pprofTop(t, file, "-top", "-cum", "-nodecount=25")}
-		for _, line := range strings.Split(pprofTop(t, file, "-top", "-nodecount=1"), "\n") {
-			if strings.HasPrefix(line, "Duration:") {
-				f.cpu = line
-			}
-		}
-		t.Logf("profile of %s under 16 clients (%d requests in wrk's 13 s): %s\n%s\n%s", route, res.Requests, f.cpu, f.flat, f.cum)
+		t.Logf("profile of %s under 16 clients (%d requests in wrk's 13 s):\n%s\n%s", route, res.Requests, f.flat, f.cum)
 		figures = append(figures, f)
 	}
 	return figures

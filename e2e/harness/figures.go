@@ -103,13 +103,24 @@ func Wrk(t testing.TB, url string, connections int, d time.Duration) WrkResult {
 // and no docker-proxy between wrk and the server.
 func WrkInNetns(t testing.TB, pid, url string, connections int, d time.Duration) WrkResult {
 	t.Helper()
-	return wrk(t, []string{"nsenter", "--target", pid, "--net"}, url, connections, d)
+	return wrk(t, InNetns(pid), url, connections, d)
 }
+
+// InNetns is the command prefix that runs a host program inside the network namespace of the
+// host process pid.
+func InNetns(pid string) []string { return []string{"nsenter", "--target", pid, "--net"} }
 
 func wrk(t testing.TB, prefix []string, url string, connections int, d time.Duration) WrkResult {
 	t.Helper()
 	cmd := WrkCommand(prefix, url, connections, d)
 	out, err := cmd.CombinedOutput()
+	return CheckWrk(t, cmd, out, err)
+}
+
+// CheckWrk reads what a WrkCommand printed, and fails the test when it could not run or when
+// any request failed.
+func CheckWrk(t testing.TB, cmd *exec.Cmd, out []byte, err error) WrkResult {
+	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s\n(install wrk with: apt-get install wrk)", strings.Join(cmd.Args, " "), err, out)
 	}
@@ -123,7 +134,7 @@ func wrk(t testing.TB, prefix []string, url string, connections int, d time.Dura
 	return r
 }
 
-// WrkCommand is the wrk command line that Wrk runs, after prefix (such as nsenter's).
+// WrkCommand is the wrk command line that Wrk runs, after prefix (such as InNetns's).
 func WrkCommand(prefix []string, url string, connections int, d time.Duration) *exec.Cmd {
 	threads := min(connections, 2) // one per core of the bench machine; wrk needs threads <= connections
 	args := append(slices.Clone(prefix), "wrk", "--latency", "--timeout", "5s", "-t", strconv.Itoa(threads),

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"time"
 )
 
 // ListenProfiler starts Go's profiler (net/http/pprof, under /debug/pprof/) on addr, a
@@ -29,12 +28,9 @@ func ListenProfiler(ctx context.Context, addr string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("profiler: listen on %s: %w (set PPROF_ADDR to a free port, or leave it empty)", addr, err)
 	}
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 5 * time.Second,
-		// No WriteTimeout: a CPU profile or a trace answers after the seconds it was asked for.
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	// The API's timeouts and limits suit it too: net/http/pprof extends the write deadline of a
+	// profile or a trace by the seconds it was asked for.
+	srv := NewServer(mux, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("profiler stopped", "err", err)
