@@ -115,6 +115,8 @@ func learnerProject(stage string) string {
 		return "workers" // the stack's name in the README
 	case "profiling":
 		return "06-profiles" // docs/profiling.md runs 06-profiles' project
+	case "cleanup":
+		return "cleanup" // docs/cleanup.md names each stage's project itself
 	}
 	return stage
 }

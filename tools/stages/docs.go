@@ -33,12 +33,17 @@ var anyMarker = regexp.MustCompile(`(?m)<!-- stages:.*?(?:-->|$)`)
 // differs from the current Docker's output (e2e/capture_test.go).
 const capturedDir = "docs/captured"
 
-// floorDocker names the floor toolchain (.ci/docker-toolchains.env) on the pages.
-const floorDocker = "Docker Engine 26.1 with Compose 2.26 and buildx 0.13, the oldest the course supports"
+// olderDocker names the floor toolchain (.ci/docker-toolchains.env) as a learner knows it:
+// by its versions. The pages never call it the floor.
+const olderDocker = "Docker Engine 26.1, Compose 2.26 and buildx 0.13"
 
 // pages are the course's other pages with captured output: path, and the folder of
 // docs/captured their captures are in.
-var pages = map[string]string{"docs/troubleshooting.md": "troubleshooting", "docs/profiling.md": "profiling"}
+var pages = map[string]string{
+	"docs/troubleshooting.md": "troubleshooting",
+	"docs/profiling.md":       "profiling",
+	"docs/cleanup.md":         "cleanup",
+}
 
 // docs returns each stage README, and each page, as it should be, keyed by path relative
 // to root, with every generated section filled in.
@@ -110,7 +115,9 @@ func generate(root string, s stage, prev, next *stage, kind, name string, list l
 		body := fmt.Appendf(nil, "```console\n%s```\n", data)
 		floor, err := os.ReadFile(filepath.Join(root, capturedDir, "floor", s.Dir, name+".txt"))
 		if err == nil {
-			body = fmt.Appendf(body, "\nOn %s, it prints:\n\n```console\n%s```\n", floorDocker, floor)
+			// What an older Docker prints differently is a note the learner opens if it is
+			// theirs, not a second block to read through.
+			body = fmt.Appendf(body, "\n<details>\n<summary>On an older Docker (%s), this prints</summary>\n\n```console\n%s```\n\n</details>\n", olderDocker, floor)
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, err
 		}
@@ -242,5 +249,7 @@ func navigation(prev, next *stage) []byte {
 	} else {
 		parts = append(parts, "This is the last stage: [the course](../README.md) lists them all.")
 	}
+	// Every stage leaves containers, volumes and images behind; the way out is one link away.
+	parts = append(parts, "**Done for now?** [Clean up](../docs/cleanup.md) what the course made.")
 	return []byte(strings.Join(parts, " ·\n") + "\n")
 }

@@ -27,7 +27,7 @@ func TestDocs(t *testing.T) {
 		"--- a/main.go\n+++ b/main.go\n",
 		"-func main() {}\n+func main() { println() }\n",
 		"<!-- stages:capture up -->\n```console\n$ docker compose up\nready\n```\n<!-- /stages -->",
-		"<!-- stages:nav -->\n**Previous:** [](../a/README.md) ·\nThis is the last stage: [the course](../README.md) lists them all.\n<!-- /stages -->",
+		"<!-- stages:nav -->\n**Previous:** [](../a/README.md) ·\nThis is the last stage: [the course](../README.md) lists them all. ·\n**Done for now?** [Clean up](../docs/cleanup.md) what the course made.\n<!-- /stages -->",
 	} {
 		if !strings.Contains(got, part) {
 			t.Errorf("the generated README lacks\n%s\n--- it is:\n%s", part, got)
@@ -62,7 +62,8 @@ func TestDocsMissingCapture(t *testing.T) {
 	}
 }
 
-// Where the floor Docker printed something else, the page shows both, the current first.
+// Where the floor Docker printed something else, the page shows the current output, and the
+// floor's in a collapsed note named by its versions, never "floor".
 func TestDocsFloorCapture(t *testing.T) {
 	course := []stage{{Dir: "a"}}
 	root := tree(t, map[string]string{
@@ -75,8 +76,9 @@ func TestDocsFloorCapture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "<!-- stages:capture up -->\n```console\n$ docker compose up\nnew text\n```\n\nOn " + floorDocker +
-		", it prints:\n\n```console\n$ docker compose up\nold text\n```\n<!-- /stages -->\n" +
+	want := "<!-- stages:capture up -->\n```console\n$ docker compose up\nnew text\n```\n\n<details>\n" +
+		"<summary>On an older Docker (Docker Engine 26.1, Compose 2.26 and buildx 0.13), this prints</summary>\n\n" +
+		"```console\n$ docker compose up\nold text\n```\n\n</details>\n<!-- /stages -->\n" +
 		"<!-- stages:capture ps -->\n```console\n$ docker compose ps\nsame on both\n```\n<!-- /stages -->\n"
 	if got := string(out["a/README.md"]); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

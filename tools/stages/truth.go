@@ -19,7 +19,9 @@ import (
 //   - a quoted error message (a `code span` or "quote" with a word such as error, failed,
 //     denied, not found) that is in no capture: quote a capture, or show one;
 //   - an approximate figure ("about 840 MB", "~5 s") that neither docs/benchmarks.md nor
-//     a capture gives.
+//     a capture gives;
+//   - on a learner's page (a stage README, a lesson doc), a word of how the course is tested:
+//     the learner reads what to type and what they see; contributors read docs/testing.md.
 //
 // Each problem is "file:line: what is wrong; what to do".
 
@@ -37,7 +39,14 @@ var (
 	approximate = regexp.MustCompile(`(?i)\b(about|around|roughly|nearly|approximately|almost|~)\s*(\d[\d.,]*)\s*(MB|MiB|GB|GiB|KB|KiB|kB|ms|s|seconds?|minutes?|min|req/s|%)`)
 	// ellipsis separates the parts of a shortened quote.
 	ellipsis = regexp.MustCompile(`\s*(…|\.\.\.)\s*`)
+	// testerTalk is how the course's tests and test machines are spoken of: "the seed" is the
+	// Python tutorial the course is ported from (`seed_db`, the command, is the learner's).
+	testerTalk = regexp.MustCompile(`(?i)\bfloor\b|\bthe seed\b|\bseed's\b|\bstand-ins?\b|\be2e\b|\bend-to-end\b|\b(the|our|these|its|their) tests\b|\brecorded by\b|\btest log\b|\bmake test\b|^#+ Tests\s*$`)
 )
+
+// lessonDocs are the pages besides the stage READMEs that a learner reads.
+var lessonDocs = []string{"docs/README.md", "docs/troubleshooting.md", "docs/profiling.md",
+	"docs/waiting-for-the-database.md", "docs/cleanup.md"}
 
 func truth(root string, course []stage, list listFiles) ([]string, error) {
 	var problems []string
@@ -122,6 +131,11 @@ func truth(root string, course []stage, list listFiles) ([]string, error) {
 			for _, p := range checkPage(text, evidence.String(), figures) {
 				add("%s:%s", f, p)
 			}
+			if slices.Contains(lessonDocs, f) || (isStageFile(f, course) && filepath.Base(f) == "README.md") {
+				for _, p := range testerTalkIn(text) {
+					add("%s:%s", f, p)
+				}
+			}
 		case commentStyle(f) != "" && (isStageFile(f, course) || strings.HasPrefix(f, "shared/")):
 			style := commentStyle(f)
 			text, err := os.ReadFile(path)
@@ -175,6 +189,30 @@ func checkPage(text []byte, evidence, benchmarks string) []string {
 			if !strings.Contains(benchmarks, figure) && !strings.Contains(evidence, figure) {
 				problems = append(problems, fmt.Sprintf("%d: %q is a figure that neither %s nor a capture gives: link the measured one, or leave it out", i+1, m[0], benchmarksPage))
 			}
+		}
+	}
+	return problems
+}
+
+// testerTalkIn returns the lines of a learner's page, generated sections aside, that speak
+// of how the course is tested, as "line: problem".
+func testerTalkIn(text []byte) []string {
+	var problems []string
+	generated := false
+	for i, line := range strings.Split(string(text), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "<!-- stages:"):
+			generated = true
+			continue
+		case trimmed == "<!-- /stages -->":
+			generated = false
+			continue
+		case generated:
+			continue
+		}
+		if m := testerTalk.FindString(line); m != "" {
+			problems = append(problems, fmt.Sprintf("%d: %q speaks of how the course is tested, on a learner's page: say what the learner types and sees, and put what contributors need in docs/testing.md", i+1, m))
 		}
 	}
 	return problems

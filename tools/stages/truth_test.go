@@ -61,6 +61,24 @@ func TestTruth(t *testing.T) {
 			"a/README.md":        "The image is about 910.7 MB.\n",
 			"docs/benchmarks.md": "| dev | 910.7 MB |\n",
 		}, ""},
+		{"a stage page that speaks of the tests", map[string]string{
+			"a/README.md": "What the API answers (captured by the end-to-end tests):\n",
+		}, `a/README.md:1: "end-to-end" speaks of how the course is tested`},
+		{"a Tests section on a stage page", map[string]string{
+			"a/README.md": "## Tests\n\nIt is proven.\n",
+		}, `a/README.md:1: "## Tests" speaks of how the course is tested`},
+		{"the Python tutorial named on a lesson doc", map[string]string{
+			"a/README.md":             "prose\n",
+			"docs/troubleshooting.md": "As the seed's entrypoint had it.\n",
+		}, `docs/troubleshooting.md:1: "the seed" speaks of how the course is tested`},
+		{"the older Docker called the floor", map[string]string{
+			"a/README.md": "On the floor it prints something else.\n",
+		}, `a/README.md:1: "floor" speaks of how the course is tested`},
+		{"the learner's seed_db, a seeded API, and tests in contributors' docs", map[string]string{
+			"a/README.md":           "Run `app seed_db`: the API serves seeded workers.\n<!-- stages:capture t -->\nthe tests\n<!-- /stages -->\n",
+			"docs/captured/a/t.txt": "$ x\n",
+			"docs/testing.md":       "The end-to-end tests run on the floor.\n",
+		}, ""},
 		{"an error quoted in a Dockerfile comment", map[string]string{
 			"a/Dockerfile":            "# without it the build stops with \"undefined: sqlite3.Errno\"\nFROM scratch\n",
 			"docs/captured/a/cgo.txt": "undefined: sqlite3.Error\n",
