@@ -160,18 +160,10 @@ func truth(root string, course []stage, list listFiles) ([]string, error) {
 // checkPage returns the problems of one page as "line: problem".
 func checkPage(text []byte, evidence, benchmarks string) []string {
 	var problems []string
-	inFence, generated := false, false
-	for i, line := range strings.Split(string(text), "\n") {
+	inFence := false
+	for i, line := range written(text) {
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case strings.HasPrefix(trimmed, "<!-- stages:"):
-			generated = true
-			continue
-		case trimmed == "<!-- /stages -->":
-			generated = false
-			continue
-		case generated:
-			continue
 		case strings.HasPrefix(trimmed, "```"):
 			if !inFence && outputFence.MatchString(trimmed) {
 				problems = append(problems, fmt.Sprintf("%d: a block of output outside a capture marker: show a capture (<!-- stages:capture NAME -->)", i+1))
@@ -194,23 +186,31 @@ func checkPage(text []byte, evidence, benchmarks string) []string {
 	return problems
 }
 
-// testerTalkIn returns the lines of a learner's page, generated sections aside, that speak
-// of how the course is tested, as "line: problem".
-func testerTalkIn(text []byte) []string {
-	var problems []string
+// written returns a page's lines with those of its generated sections (markers included)
+// blanked, so that line numbers stay the page's.
+func written(text []byte) []string {
+	lines := strings.Split(string(text), "\n")
 	generated := false
-	for i, line := range strings.Split(string(text), "\n") {
+	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(trimmed, "<!-- stages:"):
 			generated = true
-			continue
 		case trimmed == "<!-- /stages -->":
 			generated = false
-			continue
-		case generated:
+		case !generated:
 			continue
 		}
+		lines[i] = ""
+	}
+	return lines
+}
+
+// testerTalkIn returns the lines of a learner's page, generated sections aside, that speak
+// of how the course is tested, as "line: problem".
+func testerTalkIn(text []byte) []string {
+	var problems []string
+	for i, line := range written(text) {
 		if m := testerTalk.FindString(line); m != "" {
 			problems = append(problems, fmt.Sprintf("%d: %q speaks of how the course is tested, on a learner's page: say what the learner types and sees, and put what contributors need in docs/testing.md", i+1, m))
 		}
