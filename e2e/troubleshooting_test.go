@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/e2e/harness"
 )
@@ -54,13 +55,15 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 		run     string // docker run's options before the image
 		capture bool
 		want    string
+		fix     func(t *testing.T, dir string) // the page's fix, run on the broken copy
 	}{
 		// entrypoint.sh saved with Windows line endings: its first line names /bin/sh\r.
 		{name: "crlf", capture: true,
 			mistake: func(t *testing.T, dir string) {
 				edit(t, filepath.Join(dir, "entrypoint.sh"), func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") })
 			},
-			want: "exec /usr/local/bin/entrypoint.sh: no such file or directory"},
+			want: "exec /usr/local/bin/entrypoint.sh: no such file or directory",
+			fix:  fixCRLF},
 		// COPY without --chmod=755: the file keeps the mode it has in the build context, and
 		// Git checks entrypoint.sh out without the execute bit (it is committed as 100644).
 		// ENTRYPOINT ["entrypoint.sh"] is looked up in PATH, where such a file does not count.
@@ -100,8 +103,58 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 			if tt.capture {
 				capture(t, "troubleshooting", tt.name, image, command+" workers-app", out)
 			}
+			if tt.fix != nil {
+				tt.fix(t, dir)
+			}
 		})
 	}
+}
+
+// crlfFix is the command docs/troubleshooting.md gives for a script saved with Windows line
+// endings, as the page writes it: tr reads '\r' alike on Linux and macOS, where a sed -i
+// one-liner is GNU sed's alone.
+const crlfFix = `tr -d '\r' < entrypoint.sh > entrypoint.sh.lf && mv entrypoint.sh.lf entrypoint.sh`
+
+// fixCRLF runs the page's fix in the stage copy whose entrypoint.sh has CRLF endings, and
+// checks that it gives back the stage's own script byte for byte, and that the image built
+// again runs it: the entrypoint starts the app.
+func fixCRLF(t *testing.T, dir string) {
+	t.Helper()
+	page, err := os.ReadFile("../docs/troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "\n"+crlfFix+"\n") {
+		t.Fatalf("docs/troubleshooting.md does not give the fix %q on a line of its own", crlfFix)
+	}
+	if out, err := shell(t, dir, nil, crlfFix); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	fixed, err := os.ReadFile(filepath.Join(dir, "entrypoint.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	original, err := os.ReadFile("../04-entrypoint/entrypoint.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(fixed) != string(original) {
+		t.Fatalf("after %s, entrypoint.sh is not the stage's script with LF endings:\n%q", crlfFix, fixed)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "entrypoint.sh.lf")); !os.IsNotExist(err) {
+		t.Errorf("%s left entrypoint.sh.lf behind (%v)", crlfFix, err)
+	}
+	id := harness.RunContainer(t, stageImage(t, dir))
+	harness.Eventually(t, 60*time.Second, func() error {
+		logs := harness.Docker("logs", id).Output()
+		if strings.Contains(logs, "no such file or directory") {
+			t.Fatalf("the image built after the fix still cannot start its entrypoint:\n%s", logs)
+		}
+		if !strings.Contains(logs, "entrypoint: starting: app") {
+			return fmt.Errorf("the entrypoint has not started the app yet; its logs:\n%s", logs)
+		}
+		return nil
+	})
 }
 
 // dropChmod writes stage 04's COPY of entrypoint.sh without --chmod=755.
