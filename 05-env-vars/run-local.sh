@@ -3,9 +3,10 @@
 #   1. prepare Go: check the version, download the modules, build the binary;
 #   2. start postgres:17-trixie (published on 127.0.0.1 only) and wait until it answers;
 #   3. create the tables, seed them, and serve until Ctrl-C.
-# Ctrl-C stops the server and removes the database container (its data goes with it); a
-# second Ctrl-C stops the server without waiting for requests in flight.
-# Running it again while the container is up replaces that container cleanly.
+# Ctrl-C stops the server, then the database container (docker stop: PostgreSQL shuts down
+# cleanly), and removes it with its data (docker rm -v); a second Ctrl-C stops the server
+# without waiting for requests in flight.
+# Running it again while a container of an earlier run is there replaces that container.
 # It takes no arguments; DB_PORT and PORT choose other ports than 5432 and 8080.
 set -eu
 cd "$(dirname "$0")"
@@ -42,21 +43,25 @@ echo "built $APP"
 phase "2/3 Starting PostgreSQL in a container ($DB_CONTAINER, 127.0.0.1:$DB_PORT)"
 docker info >/dev/null 2>&1 || die "no Docker engine answers: start Docker and run this again"
 if docker container inspect "$DB_CONTAINER" >/dev/null 2>&1; then
+	# Its data is a throwaway: -f kills it at once rather than waiting for a clean stop.
 	echo "replacing the container $DB_CONTAINER left by an earlier run"
 	docker rm -f -v "$DB_CONTAINER" >/dev/null
 fi
-docker run --detach --rm --name "$DB_CONTAINER" \
-	--env POSTGRES_USER="$DB_USER" --env POSTGRES_PASSWORD="$DB_PASSWORD" --env POSTGRES_DB="$DB_NAME" \
-	--publish "127.0.0.1:$DB_PORT:5432" \
-	postgres:17-trixie >/dev/null ||
-	die "could not start $DB_CONTAINER (is port $DB_PORT taken? set DB_PORT to a free port)"
 
 # shellcheck disable=SC2317 # called by the EXIT trap, which shellcheck 0.9 does not follow
 stop_database() {
 	echo "removing the database container $DB_CONTAINER"
-	docker rm -f -v "$DB_CONTAINER" >/dev/null 2>&1 || true
+	# docker stop sends the image's stop signal (SIGINT for postgres: a fast, clean shutdown)
+	# and waits for PostgreSQL to exit; rm -v then deletes the container and its data.
+	docker stop "$DB_CONTAINER" >/dev/null 2>&1 || true
+	docker rm -v "$DB_CONTAINER" >/dev/null 2>&1 || true
 }
 trap stop_database EXIT
+docker run --detach --name "$DB_CONTAINER" \
+	--env POSTGRES_USER="$DB_USER" --env POSTGRES_PASSWORD="$DB_PASSWORD" --env POSTGRES_DB="$DB_NAME" \
+	--publish "127.0.0.1:$DB_PORT:5432" \
+	postgres:17-trixie >/dev/null ||
+	die "could not start $DB_CONTAINER (is port $DB_PORT taken? set DB_PORT to a free port)"
 "$APP" ready
 
 phase "3/3 Creating the tables, seeding them, serving on http://127.0.0.1:$PORT/api/v1/workers"
