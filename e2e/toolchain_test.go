@@ -9,11 +9,11 @@ import (
 	"base-docker-and-compose/e2e/harness"
 )
 
-// The root README says which Docker the course is tested on, one table row a toolchain.
+// CONTRIBUTING.md says which Docker the course is tested on, one table row a toolchain.
 // This test reads the versions of the toolchain it runs on from Docker itself and fails when
-// that row does not name them: the README cannot drift from what CI ran.
-func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// that row does not name them: CONTRIBUTING.md cannot drift from what CI ran.
+func TestToolchainIsTheOneCONTRIBUTINGSays(t *testing.T) {
+	readme, err := os.ReadFile("../CONTRIBUTING.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,13 +36,13 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 		}
 	}
 	if header == nil || len(row) != len(header) {
-		t.Fatalf("the README has no table of toolchains with a row for %s (| Toolchain | … and | **%s** | …)", toolchain, toolchain)
+		t.Fatalf("CONTRIBUTING.md has no table of toolchains with a row for %s (| Toolchain | … and | **%s** | …)", toolchain, toolchain)
 	}
 	cell := map[string]string{}
 	for i, name := range header {
 		cell[name] = row[i]
 	}
-	// Debian's packages add their own suffixes (26.1.5+dfsg1, 2.26.1-4): the README gives the
+	// Debian's packages add their own suffixes (26.1.5+dfsg1, 2.26.1-4): CONTRIBUTING.md gives the
 	// upstream version.
 	upstream := regexp.MustCompile(`^v?(\d+\.\d+\.\d+)`)
 	version := func(what, s string) string {
@@ -67,7 +67,7 @@ func TestToolchainIsTheOneTheREADMESays(t *testing.T) {
 	} {
 		got := strings.TrimPrefix(cell[column], "v")
 		if got != want && !strings.HasPrefix(got, want+" ") {
-			t.Errorf("the README's %s row says %s %q; this toolchain's is %s", toolchain, column, cell[column], want)
+			t.Errorf("CONTRIBUTING.md's %s row says %s %q; this toolchain's is %s", toolchain, column, cell[column], want)
 		}
 	}
 	t.Logf("%s: %v", toolchain, row)
