@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,29 +92,72 @@ func TestExercise05EnvInTheImage(t *testing.T) {
 		strings.ReplaceAll(out, password, generatedPassword))
 }
 
-// A password of one's own with a slash in it (as `openssl rand -base64` makes): PostgreSQL
-// takes it, but in DATABASE_URL the slash ends the host part, so the URL no longer parses
-// and the app stops before it connects. The generated passwords are letters and digits only.
+// A password of one's own with a slash in it (as `openssl rand -base64` makes them), made as
+// the page has it: after the learner has run the stage (the data volume holds the generated
+// password), with a copy of .env kept first, by the page's own command. PostgreSQL would take
+// the password, but in DATABASE_URL the slash ends the host part, so the URL no longer parses
+// and the app stops before it connects. The page's restore, as written, then brings .env
+// back byte for byte, and the app up again with the password the volume was created with.
 func TestExercise05PasswordWithASlash(t *testing.T) {
 	const stage = "05-env-vars"
-	dir := breakEnv(t, exercise{stage, "break-password-slash", ".env",
-		"\nPOSTGRES_PASSWORD=" + generatedPassword + "\n", "\nPOSTGRES_PASSWORD=Pa55/word\n"},
-		"grep POSTGRES_PASSWORD .env")
+	const readme = "../" + stage + "/README.md"
+	keep := readmeShellBlock(t, readme, "### A password with a slash")
+	restore := readmeShellBlock(t, readme, "Put your password back")
+
+	dir := copyStage(t, stage)
+	initEnv(t, dir)
+	envFile := filepath.Join(dir, ".env")
+	generated, err := os.ReadFile(envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := stageProjectIn(t, dir)
+	p.Up() // the stage as the learner ran it: the volume is created with the generated password
 	env := inProject(p)
+
+	if out, err := shell(t, dir, env, keep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	password := envValue(t, envFile, "POSTGRES_PASSWORD")
+	replaceOnce(t, envFile, "\nPOSTGRES_PASSWORD="+password+"\n", "\nPOSTGRES_PASSWORD=Pa55/word\n")
+	const show = "grep POSTGRES_PASSWORD .env"
+	out, err := shell(t, dir, nil, show)
+	if err != nil || strings.TrimSpace(out) != "POSTGRES_PASSWORD=Pa55/word" {
+		t.Fatalf("%s: %v\n%s", show, err, out)
+	}
+	capture(t, stage, "break-password-slash-change", "", show, out)
+
 	if out, err := shell(t, dir, env, "docker compose up --wait"); err == nil || !strings.Contains(out, p.Name+"-app-1 exited (1)") {
 		t.Fatalf("up with a slash in the password: %v\n%s\nwant the app to exit with 1", err, out)
 	}
 	command := "docker compose logs app"
-	out, err := shell(t, dir, env, command)
+	out, err = shell(t, dir, env, command)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	capture(t, stage, "break-password-slash", p.Name, command, out)
 	if !strings.Contains(out, "not a valid URL (percent-encode special characters in the password)") {
 		t.Errorf("the app's logs do not say that DATABASE_URL is not a valid URL:\n%s", out)
 	}
 	if strings.Contains(out, "Pa55/word") {
 		t.Errorf("the app's logs show the password:\n%s", out)
 	}
+	capture(t, stage, "break-password-slash", p.Name, command, out)
+
+	if out, err := shell(t, dir, env, restore); err != nil {
+		t.Fatalf("the page's restore:\n%s\n%v\n%s", restore, err, out)
+	}
+	if now, _ := os.ReadFile(envFile); !bytes.Equal(now, generated) {
+		t.Errorf("after the restore .env is not the one init-env.sh made")
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".env.backup-mine")); !os.IsNotExist(err) {
+		t.Errorf(".env.backup-mine is still there after the restore (%v)", err)
+	}
+	out, err = shell(t, dir, env, psCommand())
+	if err != nil || !strings.Contains(out, "app: running, healthy") || !strings.Contains(out, "db: running, healthy") {
+		t.Fatalf("%s: %v\n%s\nwant app and db healthy", psCommand(), err, out)
+	}
+	if n := len(listWorkers(t, p)); n == 0 {
+		t.Errorf("after the restore the API lists no workers")
+	}
+	capture(t, stage, "break-password-slash-restored", p.Name, psCommand(), out)
 }

@@ -55,9 +55,21 @@ func TestStage06ProfilesSelectServices(t *testing.T) {
 	}
 }
 
-// dev: healthy, seeded, debug logs, and a change to the source is picked up by
-// `docker compose watch` without a manual rebuild.
+// dev, as Parts 1 and 2 of the page run it: healthy, seeded, debug logs; then
+// `docker compose up --watch` as written, holding its terminal, picks up the page's change
+// to routes.go (made with the page's own command) and its undo without a manual rebuild;
+// Ctrl-C (SIGINT to its process group, as a terminal sends it) ends it, and the page's
+// `docker compose down` leaves nothing of the project running, so its port is free for
+// Part 3.
 func TestStage06Dev(t *testing.T) {
+	const readme = "../06-profiles/README.md"
+	change := readmeShellBlock(t, readme, "In a second terminal, in `06-profiles`")
+	undo := readmeShellBlock(t, readme, "Undo the change")
+	down := readmeShellBlock(t, readme, "To stop, press Ctrl-C")
+	if down != "docker compose down" {
+		t.Fatalf("the page stops development with %q, want docker compose down", down)
+	}
+
 	p, dir, _ := stage06(t)
 	p.Up()
 	capture(t, "06-profiles", "ps-dev", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
@@ -67,46 +79,95 @@ func TestStage06Dev(t *testing.T) {
 	if logs := p.Compose("logs", "app-dev").Stdout; !strings.Contains(logs, "level=DEBUG") {
 		t.Errorf("dev logs hold no debug line:\n%s", logs)
 	}
+	env := inProject(p)
+	if out, err := shell(t, dir, env, "docker compose down"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 
-	watch := exec.Command("docker", append(p.ComposeArgs(), "watch")...)
+	// Part 2: the watch, in a terminal of its own.
+	watch := exec.Command("sh", "-c", "docker compose up --watch")
 	watch.Dir = dir
+	watch.Env = append(os.Environ(), env...)
 	var watchOut bytes.Buffer
 	watch.Stdout, watch.Stderr = &watchOut, &watchOut
 	watch.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- watch.Wait() }()
+	stopped := false
 	t.Cleanup(func() {
-		syscall.Kill(-watch.Process.Pid, syscall.SIGTERM)
-		watch.Wait()
+		if !stopped {
+			syscall.Kill(-watch.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
 		if t.Failed() {
-			t.Logf("docker compose watch printed:\n%s", watchOut.String())
+			t.Logf("docker compose up --watch printed:\n%s", watchOut.String())
 		}
 	})
-	time.Sleep(3 * time.Second) // watch sets up its file watches before it reacts to changes
-
-	routes := filepath.Join(dir, "routes.go")
-	src, err := os.ReadFile(routes)
-	if err != nil {
-		t.Fatal(err)
+	healthz := func(want func(body string) bool) string {
+		t.Helper()
+		var last string
+		harness.Eventually(t, 4*time.Minute, func() error {
+			addr := p.Compose("port", "app-dev", "8080").Stdout // re-created: a new host port
+			status, body, err := harness.TryGet("http://" + strings.TrimSpace(addr) + "/healthz")
+			if err != nil || status != 200 || !want(string(body)) {
+				return fmt.Errorf("/healthz: %d %s %v", status, body, err)
+			}
+			last = strings.TrimSpace(addr)
+			return nil
+		})
+		return last
 	}
-	changed := bytes.Replace(src, []byte(`gin.H{"status": "ok"}`), []byte(`gin.H{"status": "ok", "changed": true}`), 1)
-	if bytes.Equal(changed, src) {
-		t.Fatal("routes.go has no healthz answer to change")
-	}
-	if err := os.WriteFile(routes, changed, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	harness.Eventually(t, 4*time.Minute, func() error {
-		addr := p.Compose("port", "app-dev", "8080").Stdout // re-created: a new host port
-		status, body, err := harness.TryGet("http://" + strings.TrimSpace(addr) + "/healthz")
-		if err != nil || status != 200 || !strings.Contains(string(body), `"changed":true`) {
-			return fmt.Errorf("/healthz: %d %s %v", status, body, err)
+	changed := func(body string) bool { return strings.Contains(body, `"changed":true`) }
+	healthz(func(body string) bool { return !changed(body) })
+	// The watch sets up its file watches once the services are up, before it reacts to a change.
+	harness.Eventually(t, time.Minute, func() error {
+		if !strings.Contains(watchOut.String(), "Watch enabled") {
+			return fmt.Errorf("up --watch has not said that the watch is on")
 		}
 		return nil
 	})
+
+	if out, err := shell(t, dir, nil, change); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	start := time.Now()
+	addr := healthz(changed)
 	t.Logf("the change was served %s after the file was saved", time.Since(start).Round(time.Second))
+	const curl = "curl -s 127.0.0.1:8080/healthz"
+	out, err := shell(t, dir, nil, strings.Replace(curl, "127.0.0.1:8080", addr, 1))
+	if err != nil || !changed(out) {
+		t.Fatalf("%s: %v\n%s\nwant the changed answer", curl, err, out)
+	}
+	capture(t, "06-profiles", "watch-changed", p.Name, curl, out)
+
+	if out, err := shell(t, dir, nil, undo); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	healthz(func(body string) bool { return !changed(body) })
+	if src, _ := os.ReadFile(filepath.Join(dir, "routes.go")); bytes.Contains(src, []byte("changed")) {
+		t.Errorf("the page's undo left routes.go changed")
+	}
+
+	// Ctrl-C: the watch and its containers stop.
+	syscall.Kill(-watch.Process.Pid, syscall.SIGINT)
+	select {
+	case <-exited:
+		stopped = true
+	case <-time.After(time.Minute):
+		t.Fatalf("up --watch still runs a minute after Ctrl-C")
+	}
+	if running := harness.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.compose.project="+p.Name); running != "" {
+		t.Errorf("containers of the project still run after Ctrl-C: %s", running)
+	}
+	if out, err := shell(t, dir, env, down); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); left != "" {
+		t.Errorf("containers of the project are left after %s: %s", down, left)
+	}
 }
 
 // prod: healthy on distroless, not root, no shell, read-only, no capabilities; the data
