@@ -53,7 +53,9 @@ func TestStage02ByHand(t *testing.T) {
 		capture(t, stage, capName, name, page, out)
 	}
 
-	// The build: BuildKit's progress goes to stderr, step by step, and ends naming the image.
+	// The build: BuildKit's progress, a block per step in the order the steps run (which
+	// varies), ends naming the image. The page shows that line, picked out by grep from the
+	// same command run again (every step cached by then).
 	const build = "docker build --build-context shared=../shared -t workers-02-app ."
 	start := time.Now()
 	out := run(build)
@@ -61,6 +63,12 @@ func TestStage02ByHand(t *testing.T) {
 	if !strings.Contains(out, "naming to docker.io/library/"+app+":latest") {
 		t.Fatalf("%s did not name the image %s:\n%s", build, app, out)
 	}
+	const naming = build + " 2>&1 | grep -o 'naming to .* done'"
+	out = run(naming)
+	if out != "naming to docker.io/library/"+app+":latest done\n" {
+		t.Fatalf("%s: %q, want the image named docker.io/library/%s:latest", naming, out, app)
+	}
+	record("byhand-build", naming, out)
 
 	// The image, and its size.
 	const imageLs = "docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' workers-02-app"
@@ -79,7 +87,7 @@ func TestStage02ByHand(t *testing.T) {
 	record("byhand-driver-status", driverStatus, out)
 
 	// The layers, newest first: the stage's own instructions, then the base image's.
-	const history = "docker history --format '{{.Size}}\t{{.CreatedBy}}' workers-02-app | head -n 12"
+	const history = `docker history --format '{{.Size}}\t{{.CreatedBy}}' workers-02-app | head -n 12`
 	out = run(history)
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) != 12 || !strings.Contains(lines[0], `CMD ["app"]`) {
@@ -179,10 +187,13 @@ func TestStage02ByHand(t *testing.T) {
 	// What the app logged: its start, and the request above.
 	const logs = "docker logs workers-02-app"
 	out = run(logs)
-	if !strings.Contains(out, "/api/v1/workers/1") {
-		t.Fatalf("%s:\n%s\nwant the request to /api/v1/workers/1 logged", logs, out)
+	served := regexp.MustCompile(`(?m)^time=\S+ level=INFO msg="serving the workers API" `)
+	request := regexp.MustCompile(`(?m)^(time=\S+ level=INFO msg=request method=GET path=/api/v1/workers/1 status=200 duration=)[0-9.]+(ns|µs|ms|s)$`)
+	if !served.MatchString(out) || !request.MatchString(out) || strings.Count(out, "\n") != 2 {
+		t.Fatalf("%s:\n%s\nwant two lines: the server starting, and the request to /api/v1/workers/1", logs, out)
 	}
-	record("byhand-logs", logs, out)
+	// A request's duration differs from run to run: the page shows it cut.
+	record("byhand-logs", logs, request.ReplaceAllString(out, "${1}…"))
 
 	// Stop (SIGTERM to each PID 1), then remove, the database's anonymous volume with it.
 	volume := harness.MustDocker(t, "inspect", "-f", `{{range .Mounts}}{{.Name}}{{end}}`, db)
