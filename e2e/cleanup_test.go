@@ -36,7 +36,7 @@ const (
 // The names the stages' pages and scripts give what a learner makes. Compose names a
 // project after its folder, and its network, volumes and built images after the project.
 var (
-	courseContainers = []string{"workers-db", "workers-local-db", "workers-02-app", "workers-02-db"}
+	courseContainers = []string{"workers-db", "workers-local-db", "workers-02-app", "workers-02-db", "workers-app"}
 	courseVolumes    = []string{"workers-db-data", "workers-03-pgdata", "workers-04-pgdata", "workers-05-pgdata",
 		"workers-06-pgdata", "workers-reference-pgdata", "workers_pgdata"}
 	courseNetworks = []string{"workers-02-net", "03-compose_default", "04-entrypoint_default", "05-env-vars_default",
@@ -44,7 +44,7 @@ var (
 		"ingress", "docker_gwbridge"}
 	courseImages = []string{"workers-02-app", "03-compose-app", "04-entrypoint-app", "05-env-vars-app",
 		"06-profiles-app-dev", "06-profiles-app-prod", "07-swarm-app-dev", "07-swarm-app-prod",
-		"workers-reference-app:dev", "workers-api:1", "workers-api:2", "workers-api:3"}
+		"workers-reference-app:dev", "workers-app", "workers-api:prod", "workers-api:1", "workers-api:2", "workers-api:3"}
 	courseProjects = []string{"03-compose", "04-entrypoint", "05-env-vars", "06-profiles", "07-swarm", "workers-reference"}
 	// The stack's name in 07's README.
 	courseStack = "workers"
@@ -57,12 +57,15 @@ var (
 		"03-compose/compose.yaml":        {"name: workers-03-pgdata"},
 		"03-compose/compose.reference.yaml": {"name: workers-reference", "image: workers-reference-app:dev",
 			"name: workers-reference-pgdata", "backend:"},
-		"04-entrypoint/compose.yaml": {"name: workers-04-pgdata"},
-		"05-env-vars/compose.yaml":   {"name: workers-05-pgdata"},
-		"06-profiles/compose.yaml":   {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
-		"07-swarm/compose.yaml":      {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
-		"07-swarm/stack.yaml":        {"front:", "back:", "pgdata:"},
-		"07-swarm/README.md":         {"-c stack.yaml workers", "-t workers-api:1", "-t workers-api:2", "-t workers-api:3"},
+		"04-entrypoint/compose.yaml":  {"name: workers-04-pgdata"},
+		"05-env-vars/compose.yaml":    {"name: workers-05-pgdata"},
+		"06-profiles/compose.yaml":    {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
+		"07-swarm/compose.yaml":       {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
+		"07-swarm/stack.yaml":         {"front:", "back:", "pgdata:"},
+		"07-swarm/README.md":          {"-c stack.yaml workers", "-t workers-api:1", "-t workers-api:2", "-t workers-api:3"},
+		"02-dockerizing/Dockerfile":   {"-t workers-app ."},
+		"06-profiles/Dockerfile.prod": {"-t workers-api:prod ."},
+		"docs/troubleshooting.md":     {"--name workers-app", "workers-app"},
 	}
 )
 
@@ -114,6 +117,13 @@ func TestCleanupPage(t *testing.T) {
 	dfBefore, err := shell(t, root, nil, cleanupDF)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, dfBefore)
+	}
+	// The page's `docker system df -v` lists what the course made, one by one.
+	verbose := mustShell(t, root, nil, cleanupDF+" -v")
+	for _, name := range []string{"03-compose-app", "workers-api", "workers-db-data", "workers-02-db", "workers_pgdata"} {
+		if !strings.Contains(verbose, name) {
+			t.Errorf("`%s -v` does not list %s:\n%s", cleanupDF, name, verbose)
+		}
 	}
 	start = time.Now()
 	removedBases := map[string]bool{}
@@ -168,6 +178,21 @@ func TestCleanupPage(t *testing.T) {
 	if b, a := dfField(t, dfBefore, "Images", 1), dfField(t, dfAfter, "Images", 1); a >= b {
 		t.Errorf("%d images after the page, %d before: want fewer", a, b)
 	}
+	// Again, line by line as a terminal runs what is pasted into it, now that everything is
+	// gone: a line whose object is missing says so, and `docker rm -f` passes over it.
+	for _, block := range blocks {
+		for _, line := range strings.Split(block, "\n") {
+			named := slices.DeleteFunc(slices.Clone(bases), func(b string) bool { return !strings.Contains(line, b) })
+			keepBaseImages(t, named)
+			out, err := shell(t, root, nil, line)
+			putBackBaseImages(t)
+			t.Logf("again: $ %s (%v)\n%s", line, err, out)
+			if strings.HasPrefix(line, "docker rm -f ") && (err != nil || out != "") {
+				t.Errorf("again, `%s` printed %q (%v): want nothing, as the page says", line, out, err)
+			}
+		}
+	}
+	foreign.stillThere(t)
 	if t.Failed() {
 		return
 	}
@@ -368,6 +393,10 @@ func learnersMachine(t *testing.T, root string) {
 	mustShell(t, stage("01-starting-point"), nil, `docker run -d --name workers-local-db \
   -e POSTGRES_USER=workers -e POSTGRES_PASSWORD=workers -e POSTGRES_DB=workers postgres:17-trixie`)
 
+	// 02: the image under the name its Dockerfile's first lines give, and the container of
+	// troubleshooting's "Port already in use", created but never started.
+	mustShell(t, stage("02-dockerizing"), nil, "docker build --build-context shared=../shared -t workers-app .")
+	mustShell(t, stage("02-dockerizing"), nil, "docker create --name workers-app workers-app")
 	// 02: run-dockered.sh, running.
 	mustShell(t, stage("02-dockerizing"), []string{"NAME=workers-02", fmt.Sprintf("PORT=%d", harness.FreePort(t))},
 		"./run-dockered.sh")
@@ -416,6 +445,8 @@ func learnersMachine(t *testing.T, root string) {
 	p06.Profiles = nil
 	p06.Up()
 	p06.Profiles = []string{"dev", "prod"}
+	// The production image under the name Dockerfile.prod's first lines give.
+	mustShell(t, stage("06-profiles"), nil, "docker build --build-context shared=../shared -f Dockerfile.prod -t workers-api:prod .")
 	// 07: the stack, on a swarm of this engine, as the README deploys it, with its three
 	// image tags.
 	freeAppPort("07-swarm")
