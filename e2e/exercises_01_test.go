@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/e2e/harness"
 )
@@ -69,4 +70,59 @@ func TestExercise01PortTaken(t *testing.T) {
 	out = strings.ReplaceAll(out, fmt.Sprintf("127.0.0.1:%d", port), "127.0.0.1:8080")
 	out = strings.ReplaceAll(out, fmt.Sprintf("PORT=%d", port), "PORT=8080")
 	capture(t, "01-starting-point", "break-port-taken", "", "go run .", out)
+}
+
+// A container whose process does not stop on the stop signal: `sleep` as the container's
+// first process ignores SIGINT (the kernel gives PID 1 no default action for it), so
+// `docker stop` waits its whole grace period, then kills it, and the exit code is 137
+// (128 + 9, SIGKILL).
+func TestExercise01StopGracePeriod(t *testing.T) {
+	harness.RequireImage(t, "postgres:17-trixie")
+	const stage = "01-starting-point"
+	name := harness.UniqueName(t)
+	t.Cleanup(func() { harness.Docker("rm", "-f", "-v", name) })
+	toTest := strings.NewReplacer("stubborn", name)
+	run := func(command string) string {
+		t.Helper()
+		out, err := shell(t, "", nil, toTest.Replace(command))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return strings.ReplaceAll(out, name, "stubborn")
+	}
+
+	const dockerRun = "docker run -d --name stubborn postgres:17-trixie sleep infinity"
+	out := run(dockerRun)
+	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
+		t.Fatalf("docker run -d printed %q, want the container's id", out)
+	}
+	capture(t, stage, "break-stop-signal-run", "", dockerRun, out)
+	const stop = "docker stop stubborn"
+	start := time.Now()
+	out = run(stop)
+	took := time.Since(start)
+	t.Logf("docker stop took %s", took.Round(time.Millisecond))
+	if out != "stubborn\n" {
+		t.Fatalf("%s printed %q", stop, out)
+	}
+	if took < 9*time.Second || took > 30*time.Second {
+		t.Errorf("docker stop took %s, want the 10 s grace period", took)
+	}
+	capture(t, stage, "break-stop-signal", "", stop, out)
+
+	const inspect = "docker inspect --format 'stop signal: {{.Config.StopSignal}}, exit code: {{.State.ExitCode}}' stubborn"
+	out = run(inspect)
+	if out != "stop signal: SIGINT, exit code: 137\n" {
+		t.Fatalf("%s printed %q, want SIGINT sent and the process killed (137)", inspect, out)
+	}
+	capture(t, stage, "break-stop-signal-inspect", "", inspect, out)
+
+	const rm = "docker rm -v stubborn"
+	if out = run(rm); out != "stubborn\n" {
+		t.Fatalf("%s printed %q", rm, out)
+	}
+	if r := harness.Docker("container", "inspect", name); r.Err == nil {
+		t.Fatalf("the container %s is still there after %s", name, rm)
+	}
+	capture(t, stage, "break-stop-signal-rm", "", rm, out)
 }

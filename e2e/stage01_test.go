@@ -16,8 +16,9 @@ import (
 )
 
 // Stage 01 as a learner runs it: ./run-local.sh builds the app, starts PostgreSQL in a
-// container, creates and seeds the tables and serves; Ctrl-C stops the server and removes
-// the container. A container left by an earlier run is replaced.
+// container, creates and seeds the tables and serves; Ctrl-C stops the server, then the
+// container with docker stop (PostgreSQL shuts down on its signal, inside the grace period),
+// and removes it. A container left by an earlier run is replaced.
 func TestStage01RunLocal(t *testing.T) {
 	harness.RequireImage(t, "postgres:17-trixie")
 	stage, err := filepath.Abs("../01-starting-point")
@@ -117,7 +118,11 @@ func TestStage01RunLocal(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("run-local.sh still runs 30 s after Ctrl-C\n%s", out.String())
 	}
-	t.Logf("run-local.sh stopped %s after Ctrl-C", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	t.Logf("run-local.sh stopped %s after Ctrl-C", took.Round(time.Millisecond))
+	if took >= 10*time.Second {
+		t.Errorf("run-local.sh took %s to stop: docker stop's 10 s grace period ran out, the database did not stop on its signal", took)
+	}
 	if r := harness.Docker("container", "inspect", container); r.Err == nil {
 		t.Errorf("the database container %s is still there after Ctrl-C", container)
 	}
