@@ -22,12 +22,16 @@ type rotation struct {
 	apps     []string // the stage's app services, each published on a port of the test's own
 	service  string   // the app that serves once the rotation is done
 	file     string   // the file that holds the password, in the stage folder
+	// stop, when set, is the line of the page that a ```sh block follows which stops what the
+	// rotation left running.
+	stop string
 }
 
 var rotations = []rotation{
 	{stage: "05-env-vars", after: "## Rotating the password", apps: []string{"app"}, service: "app", file: ".env"},
 	{stage: "06-profiles", after: "To rotate the password,", profiles: []string{"prod"},
-		apps: []string{"app-dev", "app-prod"}, service: "app-prod", file: "secrets/db_password"},
+		apps: []string{"app-dev", "app-prod"}, service: "app-prod", file: "secrets/db_password",
+		stop: "If `up` or `psql` fails, the file still holds"},
 }
 
 // password reads the password the rotation's file holds.
@@ -135,6 +139,14 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 				}
 			}
 			capture(t, r.stage, "rotate", p.Name, block, steadyWaits(out))
+
+			if r.stop != "" {
+				stop := readmeShellBlock(t, "../"+r.stage+"/README.md", r.stop)
+				if out, err := shell(t, dir, env, stop); err != nil {
+					t.Fatalf("%v\n%s", err, out)
+				}
+				assertServices(t, p)
+			}
 		})
 	}
 }
