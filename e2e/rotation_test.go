@@ -196,7 +196,7 @@ func TestPasswordRotationStopsAtItsFirstFailure(t *testing.T) {
 
 // waitLine is a line of `up --wait` that Compose prints for each container in turn while it
 // waits: in no fixed order, since it waits for them all at once.
-var waitLine = regexp.MustCompile(`^ Container \S+ (Waiting|Healthy) $`)
+var waitLine = regexp.MustCompile(`^\s*Container \S+\s+(Waiting|Healthy)\s*$`)
 
 // steadyWaits puts each run of waitLines in one order, the Waiting lines before the Healthy
 // ones and each kind by container name, so that a capture of `up --wait` is the same from
@@ -214,8 +214,8 @@ func steadyWaits(out string) string {
 		}
 		run := lines[i:j]
 		slices.SortStableFunc(run, func(a, b string) int {
-			ka := strings.HasSuffix(a, "Healthy ")
-			kb := strings.HasSuffix(b, "Healthy ")
+			ka := strings.HasSuffix(strings.TrimSpace(a), "Healthy")
+			kb := strings.HasSuffix(strings.TrimSpace(b), "Healthy")
 			if ka != kb {
 				if kb {
 					return -1
