@@ -30,20 +30,29 @@ func TestExercise03DownV(t *testing.T) {
 		t.Fatalf("after create_db and seed_db: %d workers, want %d", n, len(worker.Dummies()))
 	}
 
-	for _, command := range []string{"docker compose down -v", "docker compose up --wait"} {
-		if out, err := shell(t, dir, inProject(p), command); err != nil {
-			t.Fatalf("%v\n%s", err, out)
-		}
+	command := "docker compose down -v"
+	out, err := shell(t, dir, inProject(p), command)
+	volume := p.Name + "-pgdata"
+	if err != nil || !strings.Contains(out, "Volume "+volume) {
+		t.Fatalf("%v\n%s\nwant the volume %s removed", err, out, volume)
 	}
-	command := "curl -s " + strings.TrimPrefix(apiURL(t, p, "/api/v1/workers"), "http://")
-	out, err := shell(t, dir, nil, command)
+	if v := harness.MustDocker(t, "volume", "ls", "-q", "--filter", "name=^"+volume+"$"); v != "" {
+		t.Fatalf("after down -v, the volume %s is still there", v)
+	}
+	// The test's volume has a name of its own; the page shows the learner's.
+	capture(t, stage, "break-down-v-down", p.Name, command, strings.ReplaceAll(inOneOrder(out), volume, "workers-03-pgdata"))
+	if out, err := shell(t, dir, inProject(p), "docker compose up --wait"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	command = "curl -s " + strings.TrimPrefix(apiURL(t, p, "/api/v1/workers"), "http://")
+	out, err = shell(t, dir, nil, command)
 	var failure map[string]string
 	if err != nil || json.Unmarshal([]byte(out), &failure) != nil || !strings.Contains(failure["error"], "create_db") {
 		t.Fatalf("%v\n%s\nwant the API to ask for create_db: the data is gone", err, out)
 	}
 	status, _ := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
 	if status != 503 {
-		t.Errorf("after down -v and up: status %d, want 503", status)
+		t.Fatalf("after down -v and up: status %d, want 503", status)
 	}
 	capture(t, stage, "break-down-v", p.Name, command, out)
 	// That plain `down` keeps the data is TestStage03Compose's.
@@ -98,4 +107,24 @@ func TestExercise03PortsAllInterfaces(t *testing.T) {
 		t.Fatalf("%v\n%s\nwant the app published on 0.0.0.0", err, out)
 	}
 	capture(t, stage, "break-ports-all-interfaces", p.Name, command, asPort8080(out, port))
+}
+
+// inOneOrder puts the lines of `docker compose down -v` about the network and the volume in
+// one order: Compose removes them at the same time, after the containers, so their lines
+// come interleaved in any order from one run to the next. The containers' lines stay as they
+// came, then the network's, then the volume's, each Removing before its Removed: one of the
+// orders a learner sees.
+func inOneOrder(out string) string {
+	var containers, networks, volumes []string
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		switch f := strings.Fields(l); {
+		case len(f) > 0 && f[0] == "Network":
+			networks = append(networks, l)
+		case len(f) > 0 && f[0] == "Volume":
+			volumes = append(volumes, l)
+		default:
+			containers = append(containers, l)
+		}
+	}
+	return strings.Join(append(append(containers, networks...), volumes...), "\n") + "\n"
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,14 +11,26 @@ import (
 	"base-docker-and-compose/shared/worker"
 )
 
-// Stage 03 as a learner runs it: compose up, the tables created and seeded by hand, data
-// that outlives down/up and container re-creation, and is gone after down -v; the database
-// is reachable from the app only.
+// Stage 03 as a learner runs it: compose up, the tables created and seeded by hand, the
+// commands that look at a project (ps, logs, config, volume ls and inspect), data that
+// outlives down/up and container re-creation, and is gone after down -v; the database is
+// reachable from the app only. The page's commands run as written (shell), on the test's
+// project (inProject); what names the test's volume is put back to the learner's name.
 func TestStage03Compose(t *testing.T) {
-	p := stageProject(t, "03-compose")
-	p.Up()
+	const stage = "03-compose"
+	p := stageProject(t, stage)
+	env := inProject(p)
+	run := runner(t, p.Dir, env)
+	run("docker compose up --wait")
+	volume := p.Name + "-pgdata"
+	learner := func(s string) string { return strings.ReplaceAll(s, volume, "workers-03-pgdata") }
 
-	capture(t, "03-compose", "ps", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
+	command := psCommand()
+	out := run(command)
+	if !strings.Contains(out, "app: running, healthy, 127.0.0.1:") || !strings.Contains(out, "db: running, healthy, 5432/tcp") {
+		t.Fatalf("%s:\n%s\nwant both services healthy, the app on 127.0.0.1, the database on no host port", command, out)
+	}
+	capture(t, stage, "ps", p.Name, command, out)
 
 	// While a service starts, Docker probes it every 200ms (start_interval) until a probe passes;
 	// once it is healthy, every 10s (interval). So in the seconds after up --wait, none runs.
@@ -37,29 +50,101 @@ func TestStage03Compose(t *testing.T) {
 		}
 	}
 
-	// Before create_db the API says what to run, as JSON, not a bare 500.
-	_, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
-	capture(t, "03-compose", "before-create-db", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
-	var failure map[string]string
-	harness.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
-	if !strings.Contains(failure["error"], "create_db") {
-		t.Errorf("before create_db the API said %q; want it to name create_db", failure["error"])
+	// The app's logs before any request of a client: the line it wrote when it started
+	// serving (the healthcheck's requests are logged at debug level, below the default).
+	command = "docker compose logs app"
+	out = run(command)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "app-1  | ") || !strings.Contains(lines[0], `msg="serving the workers API"`) {
+		t.Fatalf("%s:\n%s\nwant the one line of the app starting to serve, prefixed with its service", command, out)
 	}
+	capture(t, stage, "logs", p.Name, command, out)
 
+	// Before create_db the API says what to run, as JSON, not a bare 500.
+	command, out = curlApp(t, p, "/api/v1/workers")
+	var failure map[string]string
+	if json.Unmarshal([]byte(out), &failure) != nil || !strings.Contains(failure["error"], "create_db") {
+		t.Fatalf("before create_db the API said %q; want it to name create_db", out)
+	}
+	harness.GetJSON(t, apiURL(t, p, "/api/v1/workers"), 503, &failure)
+	capture(t, stage, "before-create-db", "", command, out+"\n")
+
+	want := map[string]string{"create_db": "tables dropped and created empty", "seed_db": fmt.Sprintf("seeded %d new workers", len(worker.Dummies()))}
 	for _, cmd := range []string{"create_db", "seed_db"} {
-		r := p.Exec("app", "app", cmd)
-		if r.Err != nil {
-			t.Fatalf("exec app %s: %v\n%s", cmd, r.Err, r.Output())
+		command := "docker compose exec app app " + cmd
+		out := run(command)
+		if strings.TrimSpace(out) != want[cmd] {
+			t.Fatalf("%s: %q, want %q", command, out, want[cmd])
 		}
-		capture(t, "03-compose", cmd, "", "docker compose exec app app "+cmd, r.Stdout)
+		capture(t, stage, cmd, p.Name, command, out)
 	}
-	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
-		t.Fatalf("after create_db and seed_db: %d workers, want %d", n, len(worker.Dummies()))
+	command, out = curlApp(t, p, "/api/v1/workers")
+	var workers []worker.Worker
+	if err := json.Unmarshal([]byte(out), &workers); err != nil || len(workers) != len(worker.Dummies()) {
+		t.Fatalf("after create_db and seed_db: %v\n%s\nwant the %d dummy workers", err, out, len(worker.Dummies()))
 	}
+	capture(t, stage, "curl-workers", "", command, out+"\n")
+
+	// What Compose made of the file, for the database: the project's name, the default
+	// network and the named volume, with the name compose.yaml gives it.
+	command = "docker compose config db"
+	out = learner(run(command))
+	for _, want := range []string{"name: " + p.Name + "\n", "name: " + p.Name + "_default", "name: workers-03-pgdata", "source: pgdata", "target: /var/lib/postgresql/data"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s does not say %q:\n%s", command, want, out)
+		}
+	}
+	if strings.Contains(out, "app:") {
+		t.Fatalf("%s shows the app service too:\n%s", command, out)
+	}
+	capture(t, stage, "config-db", p.Name, command, out)
+
+	// The project's volumes, by Compose's label, and where the engine keeps the files.
+	command = "docker volume ls --filter label=com.docker.compose.project=" + p.Name
+	out = learner(run(command))
+	if fields := strings.Fields(out); strings.Join(fields, " ") != "DRIVER VOLUME NAME local workers-03-pgdata" {
+		t.Fatalf("%s:\n%s\nwant the one volume of the project", command, out)
+	}
+	capture(t, stage, "volume-ls", p.Name, command, out)
+	command = "docker volume inspect --format '{{ .Mountpoint }}' " + volume
+	out = run(command)
+	// The engine's data root: /var/lib/docker unless the engine was told otherwise (the
+	// tests' engine was), as on the machine of a learner with Docker Engine on Linux.
+	root := harness.MustDocker(t, "info", "--format", "{{.DockerRootDir}}")
+	if want := root + "/volumes/" + volume + "/_data"; strings.TrimSpace(out) != want {
+		t.Fatalf("%s: %q, want %q", command, out, want)
+	}
+	capture(t, stage, "volume-inspect", p.Name, learner(command), learner(strings.Replace(out, root, "/var/lib/docker", 1)))
+
+	// The data, read through a container: PostgreSQL's client in the database's.
+	command = `docker compose exec db psql -U workers -d workers -c "SELECT id, name FROM workers ORDER BY id"`
+	out = run(command)
+	for _, w := range worker.Dummies() {
+		if !strings.Contains(out, w.Name) {
+			t.Fatalf("%s does not list %s:\n%s", command, w.Name, out)
+		}
+	}
+	if !strings.Contains(out, fmt.Sprintf("(%d rows)", len(worker.Dummies()))) {
+		t.Fatalf("%s:\n%s\nwant %d rows", command, out, len(worker.Dummies()))
+	}
+	capture(t, stage, "psql-select", p.Name, command, out)
 
 	// down keeps the named volume; up again serves the same rows.
-	p.MustCompose("down")
-	p.Up()
+	command = "docker compose down"
+	out = run(command)
+	if strings.Contains(out, "Volume") || !strings.Contains(out, "Network "+p.Name+"_default") {
+		t.Fatalf("%s:\n%s\nwant the network removed, and no volume", command, out)
+	}
+	if v := harness.MustDocker(t, "volume", "ls", "-q", "--filter", "name=^"+volume+"$"); v != volume {
+		t.Fatalf("after down, the volume %s is not there: %q", volume, v)
+	}
+	capture(t, stage, "down", p.Name, command, out)
+	run("docker compose up --wait")
+	command, out = curlApp(t, p, "/api/v1/workers/1")
+	var first worker.Worker
+	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Name != worker.Dummies()[0].Name {
+		t.Fatalf("after down and up, worker 1 is %s (%v), want %s", out, err, worker.Dummies()[0].Name)
+	}
+	capture(t, stage, "after-down-up", "", command, out+"\n")
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Errorf("after down and up: %d workers, want the %d seeded before", n, len(worker.Dummies()))
 	}
@@ -97,14 +182,14 @@ func TestStage03Compose(t *testing.T) {
 	p.MustCompose("stop", "db")
 	status, body := harness.Get(t, apiURL(t, p, "/api/v1/workers"))
 	if status != 503 {
-		t.Errorf("with the database stopped: %d %s, want 503", status, body)
+		t.Fatalf("with the database stopped: %d %s, want 503", status, body)
 	}
 	capture(t, "troubleshooting", "database-not-ready", "", "curl -s 127.0.0.1:8080/api/v1/workers", string(body)+"\n")
 	p.Up()
 
 	// down -v removes the data: a new up starts with no tables.
 	p.MustCompose("down", "-v")
-	if out := harness.MustDocker(t, "volume", "ls", "-q", "--filter", "name="+p.Name+"-pgdata"); out != "" {
+	if out := harness.MustDocker(t, "volume", "ls", "-q", "--filter", "name="+volume); out != "" {
 		t.Errorf("down -v left the volume %s", out)
 	}
 	p.Up()

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,13 +16,15 @@ import (
 // message when none comes; the app is PID 1, not root, and stops at once.
 func TestStage04Entrypoint(t *testing.T) {
 	p := stageProject(t, "04-entrypoint")
-	p.Up()
 	// The pages' commands, run as written (shell), on the test's project (inProject).
 	env := inProject(p)
+	if out, err := shell(t, p.Dir, env, "docker compose up --wait"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 	command := "docker compose logs --no-log-prefix app | grep entrypoint:"
 	out, err := shell(t, p.Dir, env, command)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	if err != nil || !strings.Contains(out, "entrypoint: seeding the dummy workers\nentrypoint: starting: app") {
+		t.Fatalf("%v\n%s\nwant the entrypoint to say it seeded, then started the app", err, out)
 	}
 	capture(t, "04-entrypoint", "entrypoint-logs", p.Name, command, out)
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
@@ -29,13 +32,14 @@ func TestStage04Entrypoint(t *testing.T) {
 	}
 	// curl on this machine, on the port the test's project publishes the app on.
 	out, err = shell(t, "", nil, "curl -s "+p.Addr("app", 8080)+"/api/v1/workers")
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out)
+	var listed []worker.Worker
+	if err != nil || json.Unmarshal([]byte(out), &listed) != nil || len(listed) != len(worker.Dummies()) {
+		t.Fatalf("%v\n%s\nwant the %d dummy workers", err, out, len(worker.Dummies()))
 	}
 	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", out+"\n")
 
-	// A row of our own must survive a restart of the app: the seed's entrypoint dropped
-	// every table at each start; this one only creates what is missing.
+	// A row of our own must survive a restart of the app: an entrypoint that runs create_db
+	// drops every table at each start; this one only creates what is missing.
 	psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Added By Hand', 'by.hand@example.com', 'tester')")
 	p.MustCompose("restart", "app")
 	p.Up()
@@ -79,8 +83,51 @@ func TestStage04Entrypoint(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the entrypoint succeeded with no database:\n%s", out)
 	}
-	capture(t, "04-entrypoint", "wait-timeout", p.Name, command, out)
 	if !strings.Contains(out, "nowhere:5432 did not accept connections within 2s") {
-		t.Errorf("the timeout's message does not say what failed:\n%s", out)
+		t.Fatalf("the timeout's message does not say what failed:\n%s", out)
 	}
+	capture(t, "04-entrypoint", "wait-timeout", p.Name, command, out)
+
+	// The reset the learner runs on purpose: create_db empties the tables, and the
+	// entrypoint seeds them again at the app's next start.
+	run := runner(t, p.Dir, env)
+	command = "docker compose exec app app create_db"
+	out = run(command)
+	if strings.TrimSpace(out) != "tables dropped and created empty" {
+		t.Fatalf("%s: %q", command, out)
+	}
+	capture(t, "04-entrypoint", "reset-create-db", p.Name, command, out)
+	command, out = curlApp(t, p, "/api/v1/workers")
+	if out != "[]" {
+		t.Fatalf("after create_db the API lists %s, want []", out)
+	}
+	capture(t, "04-entrypoint", "reset-empty", "", command, out+"\n")
+	run("docker compose restart app")
+	run("docker compose up --wait")
+	command, out = curlApp(t, p, "/api/v1/workers/1")
+	var first worker.Worker
+	if err := json.Unmarshal([]byte(out), &first); err != nil || first.Name != worker.Dummies()[0].Name {
+		t.Fatalf("after the restart, worker 1 is %s (%v), want %s, seeded again by the entrypoint", out, err, worker.Dummies()[0].Name)
+	}
+	capture(t, "04-entrypoint", "reset-reseeded", "", command, out+"\n")
+
+	// docker compose stop: the app gets SIGTERM itself and exits 0, at once.
+	start := time.Now()
+	command = "docker compose stop app"
+	out = run(command)
+	stopped := time.Since(start)
+	t.Logf("%s took %s", command, stopped.Round(time.Millisecond))
+	if stopped >= 3*time.Second {
+		t.Fatalf("%s took %s, want under 3 s: SIGTERM was not handled", command, stopped)
+	}
+	if !strings.Contains(out, "Container "+p.Name+"-app-1 Stopped") {
+		t.Fatalf("%s:\n%s\nwant the app's container stopped", command, out)
+	}
+	capture(t, "04-entrypoint", "stop", p.Name, command, out)
+	command = "docker compose ps -a --format '{{.Service}}: {{.State}}, exit code {{.ExitCode}}' app"
+	out = run(command)
+	if strings.TrimSpace(out) != "app: exited, exit code 0" {
+		t.Fatalf("after docker compose stop: %q, want the app exited on its own (exit code 0)", out)
+	}
+	capture(t, "04-entrypoint", "stop-exit-code", p.Name, command, out)
 }
