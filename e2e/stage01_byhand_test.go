@@ -76,9 +76,11 @@ func TestStage01ByHand(t *testing.T) {
 		return postgresTimes.ReplaceAllString(toPage.Replace(out), "2026-01-01 00:00:00.000 UTC")
 	}
 	// containing runs a page's command whose output must hold each of wanted, and captures it.
+	// The app buffers its log (standard error), so its log lines and what it prints on its
+	// standard output come in either order: the log lines are put first, as they were written.
 	containing := func(capName, command string, env []string, wanted ...string) string {
 		t.Helper()
-		out := run(command, env)
+		out := logsFirst(run(command, env))
 		for _, w := range wanted {
 			if !strings.Contains(out, w) {
 				t.Fatalf("%s printed:\n%s\nwant %q in it", command, out, w)
@@ -194,7 +196,9 @@ func TestStage01ByHand(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
 		t.Fatalf("docker run -d again printed %q, want the new container's id", out)
 	}
+	capture(t, stage, "docker-run-again", "", dockerRun, out)
 	waitPostgres(t, name)
+	containing("docker-logs-again", logs, nil, "LOG:  database system is ready to accept connections")
 	containing("psql-count", "docker exec -it workers-db psql -U workers -c 'select count(*) from workers'", nil,
 		fmt.Sprintf("     %d\n(1 row)", len(worker.Dummies())))
 
@@ -202,6 +206,20 @@ func TestStage01ByHand(t *testing.T) {
 		gone("container", "inspect", name))
 	exactly("docker-volume-rm", "docker volume rm workers-db-data", "workers-db-data\n",
 		gone("volume", "inspect", volume))
+}
+
+// logsFirst puts the app's log lines (time=…) before its other lines, each kind in the order
+// it came.
+func logsFirst(out string) string {
+	var logs, rest []string
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if strings.HasPrefix(l, "time=") {
+			logs = append(logs, l)
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	return strings.Join(logs, "") + strings.Join(rest, "")
 }
 
 // postgresTimes are the times at the start of PostgreSQL's log lines.
