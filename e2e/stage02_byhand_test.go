@@ -195,7 +195,8 @@ func TestStage02ByHand(t *testing.T) {
 	// A request's duration differs from run to run: the page shows it cut.
 	record("byhand-logs", logs, request.ReplaceAllString(out, "${1}…"))
 
-	// Stop (SIGTERM to each PID 1), then remove, the database's anonymous volume with it.
+	// Stop (each PID 1 gets its image's stop signal: SIGTERM for the app, SIGINT for
+	// PostgreSQL), then remove, the database's anonymous volume with it.
 	volume := harness.MustDocker(t, "inspect", "-f", `{{range .Mounts}}{{.Name}}{{end}}`, db)
 	if volume == "" {
 		t.Fatalf("%s has no anonymous volume", db)
@@ -207,7 +208,7 @@ func TestStage02ByHand(t *testing.T) {
 	}
 	for _, c := range []string{app, db} {
 		if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", c); code != "0" {
-			t.Errorf("%s exited with %s after docker stop, want 0: it did not shut down on SIGTERM", c, code)
+			t.Errorf("%s exited with %s after docker stop, want 0: it did not shut down on its stop signal", c, code)
 		}
 	}
 	record("byhand-stop", stop, out)
