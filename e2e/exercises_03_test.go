@@ -107,6 +107,12 @@ func TestExercise03PortsAllInterfaces(t *testing.T) {
 		t.Fatalf("%v\n%s\nwant the app published on 0.0.0.0", err, out)
 	}
 	capture(t, stage, "break-ports-all-interfaces", p.Name, command, asPort8080(out, port))
+
+	// The page's last step: the project taken down, nothing of it left running.
+	if out, err := shell(t, dir, inProject(p), "docker compose down"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	assertServices(t, p)
 }
 
 // inOneOrder puts the lines of `docker compose down -v` about the network and the volume in

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,34 @@ func TestStage03Compose(t *testing.T) {
 	p := stageProject(t, stage)
 	env := inProject(p)
 	run := runner(t, p.Dir, env)
-	run("docker compose up --wait")
 	volume := p.Name + "-pgdata"
 	learner := func(s string) string { return strings.ReplaceAll(s, volume, "workers-03-pgdata") }
 
-	command := psCommand()
+	// The first up, as the page has it: it builds the image, creates the network, the volume
+	// and the containers, and waits for both to be healthy. The page shows the containers'
+	// lines (the build's, the network's and the volume's come in no fixed order), with each
+	// run of Waiting and Healthy lines in one order.
+	command := "docker compose up --wait"
 	out := run(command)
+	var containerLines []string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "Container" {
+			containerLines = append(containerLines, l)
+		}
+	}
+	shown := steadyWaits(strings.Join(containerLines, "\n")) + "\n"
+	for _, service := range []string{"db", "app"} {
+		c := p.Name + "-" + service + "-1"
+		for _, state := range []string{"Created", "Started", "Healthy"} {
+			if !regexp.MustCompile(`(?m)^\s*Container ` + regexp.QuoteMeta(c) + `\s+` + state + `\s*$`).MatchString(shown) {
+				t.Fatalf("%s does not say %s %s:\n%s", command, c, state, out)
+			}
+		}
+	}
+	capture(t, stage, "up-wait", p.Name, command, shown)
+
+	command = psCommand()
+	out = run(command)
 	if !strings.Contains(out, "app: running, healthy, 127.0.0.1:") || !strings.Contains(out, "db: running, healthy, 5432/tcp") {
 		t.Fatalf("%s:\n%s\nwant both services healthy, the app on 127.0.0.1, the database on no host port", command, out)
 	}
