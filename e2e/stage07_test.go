@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,18 +39,47 @@ const (
 	swarmStatus   = "docker service inspect workers_app --format '{{.Spec.TaskTemplate.ContainerSpec.Image}}: {{.UpdateStatus.State}}, {{.UpdateStatus.Message}}'"
 	// A release whose healthcheck has a typo: the command healthz does not exist.
 	swarmBuildBroken = `printf 'FROM workers-api:2\nHEALTHCHECK --interval=2s --timeout=2s --start-period=2s --retries=2 CMD ["app", "healthz"]\n' | docker build -q -t workers-api:3 -`
+	swarmCurlList    = "curl -s 127.0.0.1:8080/api/v1/workers"
+	// The load the page has the learner run in a second terminal during an update: a fixed
+	// number of GET reads through the proxy, counted by HTTP status (000: no answer).
+	swarmLoop = `i=0; while [ "$i" -lt 600 ]; do
+  curl -s -o /dev/null --max-time 5 -w '%{http_code}\n' 127.0.0.1:8080/api/v1/workers
+  i=$((i + 1)); sleep 0.2
+done | sort | uniq -c`
+	swarmLoopReads = "600"
+	swarmKillDB    = `docker kill "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_db)"`
+	swarmDBTasks   = "docker service ps workers_db --format '{{.Name}}: {{.DesiredState}} {{.Error}}'"
+	swarmCurlOne   = "curl -s 127.0.0.1:8080/api/v1/workers/5"
+	// The password's rotation: in PostgreSQL first, then a new secret for the app, then for
+	// the database, and the old secret removed. It stops at its first failing line.
+	swarmRotate = `new=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32) &&
+docker exec "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_db)" \
+  psql -U workers -d workers -c "ALTER USER workers PASSWORD '$new'" &&
+printf '%s' "$new" > secrets/db_password &&
+docker secret create workers_db_password_v2 secrets/db_password &&
+docker service update --detach=false --quiet --secret-rm workers_db_password \
+  --secret-add source=workers_db_password_v2,target=db_password workers_app &&
+docker service update --detach=false --quiet --secret-rm workers_db_password \
+  --secret-add source=workers_db_password_v2,target=db_password workers_db &&
+docker secret rm workers_db_password`
+	swarmDeploy2  = "(set -a && . ./.env && APP_TAG=2 docker stack deploy --detach=true --resolve-image never -c stack.yaml workers)"
+	swarmRmOldV2  = "docker secret rm workers_db_password_v2"
+	swarmSecrets  = "docker secret ls --format '{{.Name}}'"
+	swarmDBSecret = "docker service inspect workers_db workers_app --format '{{.Spec.Name}}: {{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}{{end}}'"
 )
 
 // swarmStack is a deployed copy of 07-swarm.
 type swarmStack struct {
 	dir, name string
 	url       string // the proxy's published port, on 127.0.0.1
+	addr      string // the same, as 127.0.0.1:port
 }
 
-// run runs a README command with the stack's name in place of "workers", in the stage copy.
+// run runs a README command in the stage copy, with the stack's name in place of "workers"
+// and the proxy's port in place of 8080.
 func (s *swarmStack) run(t *testing.T, command string) (string, error) {
 	t.Helper()
-	return shell(t, s.dir, nil, stackCommand(command, s.name))
+	return shell(t, s.dir, nil, strings.ReplaceAll(stackCommand(command, s.name), "127.0.0.1:8080", s.addr))
 }
 
 func (s *swarmStack) mustRun(t *testing.T, command string) string {
@@ -98,12 +128,17 @@ func stage07(t *testing.T) *swarmStack {
 	initEnv(t, s.dir)
 	port := harness.FreePort(t)
 	setEnvValue(t, filepath.Join(s.dir, ".env"), "APP_PORT", strconv.Itoa(port))
-	s.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	s.addr = fmt.Sprintf("127.0.0.1:%d", port)
+	s.url = "http://" + s.addr
 
 	s.mustRun(t, swarmBuild)
 	t.Cleanup(func() { harness.Docker("image", "rm", "workers-api:1", "workers-api:2", "workers-api:3") })
 	s.mustRun(t, swarmLabel)
-	t.Cleanup(func() { removeStack(t, s.name) })
+	t.Cleanup(func() {
+		removeStack(t, s.name)
+		// The rotation's secret is no part of the stack: `docker stack rm` leaves it.
+		harness.Docker("secret", "rm", s.name+"_db_password_v2")
+	})
 	capture(t, "07-swarm", "deploy", s.name, swarmDeploy, sortCreated(s.mustRun(t, swarmDeploy)))
 	s.waitConverged(t, 3)
 	return s
@@ -261,6 +296,46 @@ func (l *load) end(t *testing.T, what string) {
 	}
 }
 
+// loadLoop is the page's load loop (swarmLoop), run as written in the background, as in the
+// learner's second terminal.
+type loadLoop struct {
+	out   string
+	err   error
+	ended time.Time
+	done  chan struct{}
+}
+
+func (s *swarmStack) startLoop(t *testing.T) *loadLoop {
+	t.Helper()
+	l := &loadLoop{done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		l.out, l.err = s.run(t, swarmLoop)
+		l.ended = time.Now()
+	}()
+	return l
+}
+
+// wait waits for the loop to end, and fails the test unless it was still sending when the
+// update ended (updateEnded) and every one of its reads was answered 200. It returns what the
+// loop printed.
+func (l *loadLoop) wait(t *testing.T, what string, updateEnded time.Time) string {
+	t.Helper()
+	<-l.done
+	if l.err != nil {
+		t.Fatalf("%s: the load loop: %v\n%s", what, l.err, l.out)
+	}
+	if !l.ended.After(updateEnded) {
+		t.Errorf("%s: the load loop ended %s before the update did: it must run through it (send more reads)",
+			what, updateEnded.Sub(l.ended).Round(time.Second))
+	}
+	if got := strings.Fields(l.out); !slices.Equal(got, []string{swarmLoopReads, "200"}) {
+		t.Errorf("%s: the load loop printed %q; want all %s reads answered 200", what, l.out, swarmLoopReads)
+	}
+	t.Logf("%s: the load loop ended %s after the update", what, l.ended.Sub(updateEnded).Round(time.Second))
+	return l.out
+}
+
 // The stack as the README deploys it: 3 replicas behind the proxy, updated, rolled back and
 // restarted under load with no failed request. The parts share one stack and run in order.
 func TestStage07Swarm(t *testing.T) {
@@ -272,17 +347,23 @@ func TestStage07Swarm(t *testing.T) {
 	t.Run("FailedUpdateRollsBackByItself", func(t *testing.T) { swarmFailedUpdateRollsBackByItself(t, s) })
 	t.Run("ExerciseDeployWithoutAppTag", func(t *testing.T) { swarmExerciseDeployWithoutAppTag(t, s) })
 	t.Run("ExerciseChangedConfig", func(t *testing.T) { swarmExerciseChangedConfig(t, s) })
-	t.Run("DataSurvivesTheDatabaseTaskRescheduled", func(t *testing.T) { swarmDataSurvivesTheDatabaseTaskRescheduled(t, s) })
+	t.Run("DataSurvivesTheDatabaseTaskKilled", func(t *testing.T) { swarmDataSurvivesTheDatabaseTaskKilled(t, s) })
+	t.Run("PasswordRotatedWithANewSecret", func(t *testing.T) { swarmPasswordRotatedWithANewSecret(t, s) })
 }
 
 func swarmDeployServesThroughTheProxyAlone(t *testing.T, s *swarmStack) {
 	capture(t, "07-swarm", "services", s.name, swarmServices, s.mustRun(t, swarmServices))
-	s.mustRun(t, swarmSeed)
+	capture(t, "07-swarm", "seed", s.name, swarmSeed, s.mustRun(t, swarmSeed))
 	var workers []worker.Worker
 	harness.GetJSON(t, s.url+"/api/v1/workers", 200, &workers)
 	if len(workers) != len(worker.Dummies()) {
 		t.Errorf("%d workers through the proxy after seed_db, want %d", len(workers), len(worker.Dummies()))
 	}
+	list := s.mustRun(t, swarmCurlList)
+	if err := json.Unmarshal([]byte(list), &workers); err != nil || len(workers) != len(worker.Dummies()) {
+		t.Errorf("%s: %q (%v), want the %d workers", swarmCurlList, list, err, len(worker.Dummies()))
+	}
+	capture(t, "07-swarm", "curl-workers", s.name, swarmCurlList, list)
 	// The proxy's port is the only one published, in host mode (no routing mesh).
 	for _, service := range []string{"proxy", "app", "db"} {
 		ports := harness.MustDocker(t, "service", "inspect", s.name+"_"+service, "--format", "{{json .Endpoint.Ports}}")
@@ -352,13 +433,18 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		s.mustRun(t, swarmBuild2)
 	}
 	before := s.containers(t, "app")
-	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
+	loop := s.startLoop(t)
+	l := startLoad(s.url+"/api/v1/workers", 4, 5*time.Minute)
 	started := time.Now()
 	out := s.mustRun(t, command)
-	took := time.Since(started)
+	ended := time.Now()
 	time.Sleep(2 * time.Second) // and a moment after the last old task stopped
-	l.end(t, fmt.Sprintf("%s (the update took %s)", name, took.Round(time.Second)))
+	l.end(t, fmt.Sprintf("%s (the update took %s)", name, ended.Sub(started).Round(time.Second)))
+	loopOut := loop.wait(t, name, ended)
 	capture(t, "07-swarm", name, s.name, command, out)
+	if command == swarmUpdate {
+		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
+	}
 	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
 		t.Errorf("the app's running tasks run %v, want workers-api:2 on all 3", got)
 	}
@@ -379,15 +465,18 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 
 func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 	s.mustRun(t, swarmBuildBroken)
-	l := startLoad(s.url+"/api/v1/workers", 8, 3*time.Minute)
+	loop := s.startLoop(t)
+	l := startLoad(s.url+"/api/v1/workers", 4, 5*time.Minute)
 	started := time.Now()
 	out, err := s.run(t, swarmBroken)
-	took := time.Since(started)
-	l.end(t, fmt.Sprintf("failed update (rolled back in %s)", took.Round(time.Second)))
+	ended := time.Now()
+	l.end(t, fmt.Sprintf("failed update (rolled back in %s)", ended.Sub(started).Round(time.Second)))
+	loopOut := loop.wait(t, "failed update", ended)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	capture(t, "07-swarm", "update-broken", s.name, swarmBroken, out)
+	capture(t, "07-swarm", "load-rollback", s.name, swarmLoop, loopOut)
 	status := s.mustRun(t, swarmStatus)
 	capture(t, "07-swarm", "update-broken-status", s.name, swarmStatus, status)
 	if !strings.HasPrefix(status, "workers-api:2: rollback_completed") {
@@ -398,34 +487,166 @@ func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 	}
 }
 
-// swarmDataSurvivesTheDatabaseTaskRescheduled: the rows seed_db wrote (first part) are there
-// after the database's container is killed and Swarm starts a new task, on the node, and the
-// volume, of the old one. Nothing else writes them: the app only creates missing tables.
-func swarmDataSurvivesTheDatabaseTaskRescheduled(t *testing.T, s *swarmStack) {
-	filter := "label=com.docker.swarm.service.name=" + s.name + "_db"
-	old := harness.MustDocker(t, "ps", "-q", "--filter", filter)
-	harness.MustDocker(t, "kill", old)
+// swarmDataSurvivesTheDatabaseTaskKilled: the page's kill of the database's container; Swarm
+// starts a new task, on the node, and the volume, of the old one, and the rows seed_db wrote
+// (first part) are there again. Nothing else writes them: the app only creates missing tables.
+func swarmDataSurvivesTheDatabaseTaskKilled(t *testing.T, s *swarmStack) {
+	old := s.containers(t, "db")
+	if len(old) != 1 {
+		t.Fatalf("%d database containers run, want 1", len(old))
+	}
+	out := s.mustRun(t, swarmKillDB)
+	if strings.TrimSpace(out) == "" || !strings.HasPrefix(old[0], strings.TrimSpace(out)) {
+		t.Fatalf("%s printed %q; want the id of the database's container %.12s", swarmKillDB, out, old[0])
+	}
+	capture(t, "07-swarm", "kill-db", s.name, swarmKillDB, regexpShortID.ReplaceAllString(out, "0123456789ab"))
 	started := time.Now()
+	var tasks string
 	harness.Poll(t, 2*time.Minute, time.Second, func() error {
-		now := strings.TrimSpace(harness.Docker("ps", "-q", "--filter", filter).Stdout)
-		if now == "" || now == old {
-			return fmt.Errorf("no new database task yet")
+		now := s.containers(t, "db")
+		if len(now) != 1 || now[0] == old[0] {
+			return fmt.Errorf("no new database task yet: %v", now)
 		}
-		code, data, err := harness.TryGet(s.url + "/api/v1/workers")
+		if health := strings.TrimSpace(harness.Docker("inspect", "--format", "{{.State.Health.Status}}", now[0]).Stdout); health != "healthy" {
+			return fmt.Errorf("the new database task is %s", health)
+		}
+		// The running task has no error: its line ends in a space, which no one sees.
+		tasks = regexpTrailingSpace.ReplaceAllString(s.mustRun(t, swarmDBTasks), "")
+		return nil
+	})
+	lines := strings.Split(strings.TrimSpace(tasks), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], s.name+"_db.1: Running") ||
+		!strings.HasPrefix(lines[1], s.name+"_db.1: Shutdown") || !strings.Contains(lines[1], "137") {
+		t.Errorf("%s:\n%s\nwant a running task, then the killed one (exit 137)", swarmDBTasks, tasks)
+	}
+	capture(t, "07-swarm", "db-tasks", s.name, swarmDBTasks, tasks)
+	// The app reconnects to the new database; the rows written before the kill are there.
+	harness.Poll(t, time.Minute, time.Second, func() error {
+		code, _, err := harness.TryGet(s.url + "/api/v1/workers/5")
 		if err != nil || code != 200 {
-			return fmt.Errorf("GET /api/v1/workers: %d %v", code, err)
-		}
-		var workers []worker.Worker
-		if err := json.Unmarshal(data, &workers); err != nil {
-			return err
-		}
-		if len(workers) != len(worker.Dummies()) {
-			return fmt.Errorf("%d workers, want the %d written before the kill", len(workers), len(worker.Dummies()))
+			return fmt.Errorf("GET /api/v1/workers/5: %d %v", code, err)
 		}
 		return nil
 	})
+	one := s.mustRun(t, swarmCurlOne)
+	var w worker.Worker
+	if err := json.Unmarshal([]byte(one), &w); err != nil || w.ID != 5 || w.Name != worker.Dummies()[4].Name {
+		t.Errorf("%s after the kill: %q (%v), want the fifth worker seed_db wrote", swarmCurlOne, one, err)
+	}
+	capture(t, "07-swarm", "curl-after-kill", s.name, swarmCurlOne, one)
 	t.Logf("the database task was replaced and served the rows again %s after the kill", time.Since(started).Round(time.Second))
 }
+
+// regexpTrailingSpace is the blanks at the end of a line.
+var regexpTrailingSpace = regexp.MustCompile(`(?m)[ \t]+$`)
+
+// regexpShortID is a container id as docker ps -q and docker kill print it.
+var regexpShortID = regexp.MustCompile(`(?m)^[0-9a-f]{12}$`)
+
+// regexpSecretID is a secret's id as docker secret create prints it.
+var regexpSecretID = regexp.MustCompile(`(?m)^[0-9a-z]{25}$`)
+
+// swarmPasswordRotatedWithANewSecret runs the page's rotation: the database's password is
+// changed, both services use a new secret with it, the old secret is gone, and the app
+// still serves. Then the next deploy of the stack file makes the stack's secret again, from
+// the file that holds the new password, and the rotation's secret can be removed.
+func swarmPasswordRotatedWithANewSecret(t *testing.T, s *swarmStack) {
+	file := filepath.Join(s.dir, "secrets", "db_password")
+	before, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := s.containers(t, "app")
+	out := s.mustRun(t, swarmRotate)
+	after, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != 32 || string(after) == string(before) {
+		t.Fatalf("secrets/db_password after the rotation: %d characters, changed: %v; want 32 new ones", len(after), string(after) != string(before))
+	}
+	want := "ALTER ROLE\n<id>\n" + s.name + "_app\n" + s.name + "_db\n" + s.name + "_db_password\n"
+	if got := regexpSecretID.ReplaceAllString(out, "<id>"); got != want {
+		t.Errorf("the rotation printed:\n%s\nwant:\n%s", got, want)
+	}
+	capture(t, "07-swarm", "rotate", s.name, swarmRotate, regexpSecretID.ReplaceAllString(out, "k0sjbs2oqgs1qtunzttkjgbzy"))
+	// Both updates completed (a failed one rolls back and still exits 0), and every app task is
+	// new: each read the new secret when it connected, at its start (INIT_DB).
+	for _, service := range []string{"app", "db"} {
+		if state := harness.MustDocker(t, "service", "inspect", s.name+"_"+service, "--format", "{{.UpdateStatus.State}}"); state != "completed" {
+			t.Errorf("the %s service's update: %q, want completed", service, state)
+		}
+	}
+	for _, id := range s.containers(t, "app") {
+		if slices.Contains(apps, id) {
+			t.Errorf("app container %.12s ran before the rotation and still does", id)
+		}
+	}
+	inspected := s.mustRun(t, swarmDBSecret)
+	wantSecrets := s.name + "_db: " + s.name + "_db_password_v2\n" + s.name + "_app: " + s.name + "_db_password_v2"
+	if strings.TrimSpace(inspected) != wantSecrets {
+		t.Errorf("the services' secrets: %q, want %q", inspected, wantSecrets)
+	}
+	// The app's image has no cat; its new tasks serve, so they logged in (INIT_DB, above).
+	for _, id := range s.containers(t, "db") {
+		if got := harness.MustDocker(t, "exec", id, "cat", "/run/secrets/db_password"); got != string(after) {
+			t.Errorf("/run/secrets/db_password in the database's task %.12s is not the new password", id)
+		}
+	}
+	harness.Poll(t, time.Minute, time.Second, func() error {
+		code, _, err := harness.TryGet(s.url + "/api/v1/workers/5")
+		if err != nil || code != 200 {
+			return fmt.Errorf("GET /api/v1/workers/5 after the rotation: %d %v", code, err)
+		}
+		return nil
+	})
+	if got := s.mustRun(t, swarmSecrets); strings.Contains(got, s.name+"_db_password\n") || !strings.Contains(got, s.name+"_db_password_v2") {
+		t.Errorf("docker secret ls after the rotation:\n%s\nwant %s_db_password_v2 and no %s_db_password", got, s.name, s.name)
+	}
+
+	// The next deploy: the stack file's secret is made again, from the new password, and
+	// both services move to it (new tasks).
+	apps, db := s.containers(t, "app"), s.containers(t, "db")
+	deploy := s.mustRun(t, swarmDeploy2)
+	capture(t, "07-swarm", "deploy-after-rotation", s.name, swarmDeploy2, regexpServiceID.ReplaceAllString(sortCreated(deploy), "(id: …)"))
+	if !strings.Contains(deploy, "Creating secret "+s.name+"_db_password") {
+		t.Errorf("the deploy after the rotation:\n%s\nwant it to create the stack's secret again", deploy)
+	}
+	wantSecrets = s.name + "_db: " + s.name + "_db_password\n" + s.name + "_app: " + s.name + "_db_password"
+	if got := strings.TrimSpace(s.mustRun(t, swarmDBSecret)); got != wantSecrets {
+		t.Errorf("the services' secrets after the deploy: %q, want %q", got, wantSecrets)
+	}
+	// No service names the rotation's secret any more: it can go at once, while the old
+	// tasks, which have it, are still being replaced.
+	rm := s.mustRun(t, swarmRmOldV2)
+	capture(t, "07-swarm", "rm-old-secret", s.name, swarmRmOldV2, rm)
+	if got := s.mustRun(t, swarmSecrets); strings.Contains(got, s.name+"_db_password_v2") {
+		t.Errorf("docker secret ls after %s:\n%s", swarmRmOldV2, got)
+	}
+	harness.Poll(t, 3*time.Minute, time.Second, func() error {
+		nowApps, nowDB := s.containers(t, "app"), s.containers(t, "db")
+		if len(nowApps) != 3 || len(nowDB) != 1 || slices.Contains(db, nowDB[0]) {
+			return fmt.Errorf("app %v, db %v: the update is not done", nowApps, nowDB)
+		}
+		for _, id := range nowApps {
+			if slices.Contains(apps, id) {
+				return fmt.Errorf("app container %.12s from before the deploy still runs", id)
+			}
+		}
+		for _, service := range []string{"app", "db"} {
+			if state := strings.TrimSpace(harness.Docker("service", "inspect", s.name+"_"+service, "--format", "{{.UpdateStatus.State}}").Stdout); state != "completed" {
+				return fmt.Errorf("the %s service's update: %q", service, state)
+			}
+		}
+		if code, _, err := harness.TryGet(s.url + "/api/v1/workers/5"); err != nil || code != 200 {
+			return fmt.Errorf("GET /api/v1/workers/5 after the deploy: %d %v", code, err)
+		}
+		return nil
+	})
+}
+
+// regexpServiceID is a service's id in the lines of docker stack deploy.
+var regexpServiceID = regexp.MustCompile(`\(id: [0-9a-z]+\)`)
 
 // The page's exercise: the deploy with .env's variables but no APP_TAG stops before it
 // changes anything, naming the variable, with the stack file's hint.
