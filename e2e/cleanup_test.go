@@ -190,6 +190,9 @@ func TestCleanupPage(t *testing.T) {
 			if (strings.HasPrefix(line, "docker rm -f ") || strings.HasPrefix(line, "docker image rm -f ")) && err != nil {
 				t.Errorf("again, `%s` failed (%v): want it to pass over what is gone, as the page says\n%s", line, err, out)
 			}
+			if err != nil && strings.TrimSpace(out) == "" {
+				t.Errorf("again, `%s` failed (%v) without a word: the page says a line prints an error for what is gone", line, err)
+			}
 		}
 	}
 	foreign.stillThere(t)
@@ -588,8 +591,8 @@ func dfField(t *testing.T, df, kind string, column int) int {
 	return 0
 }
 
-// figures are the sizes and counts of `docker system df`, which change from run to run.
-var figures = regexp.MustCompile(`\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB)?\b`)
+// dfFigures are the sizes and counts of `docker system df`, which change from run to run.
+var dfFigures = regexp.MustCompile(`\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB)?\b`)
 
 // captureFigures records a `docker system df` for the page. Its sizes and counts are those of
 // the run that recorded it, which the page says: a later run compares the table's shape (its
@@ -607,7 +610,7 @@ func captureFigures(t *testing.T, name, output string) {
 		t.Errorf("%s: %v; run `make docs` to capture it", file, err)
 		return
 	}
-	shape := func(s string) string { return strings.Join(strings.Fields(figures.ReplaceAllString(s, "N")), " ") }
+	shape := func(s string) string { return strings.Join(strings.Fields(dfFigures.ReplaceAllString(s, "N")), " ") }
 	if got := "$ " + cleanupDF + "\n" + output; shape(got) != shape(string(want)) {
 		t.Errorf("%s is stale: `%s` now prints another table (run `make docs`):\n--- in the docs\n%s--- now\n%s", file, cleanupDF, want, got)
 	}
