@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"base-docker-and-compose/e2e/harness"
 	"base-docker-and-compose/shared/worker"
 )
 
@@ -46,6 +48,16 @@ func TestExercise04CreateDBAtEveryStart(t *testing.T) {
 	capture(t, stage, "break-create-db", "", command, out+"\n")
 	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
 		t.Errorf("after the restart: %d workers, want only the %d seeded again", n, len(worker.Dummies()))
+	}
+
+	// The page's undo: init_db back, and the rebuild it says; then a row survives a restart.
+	replaceOnce(t, filepath.Join(dir, "entrypoint.sh"), "\tapp create_db\n", "\tapp init_db\n")
+	run("docker compose up --build --wait")
+	psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Kept', 'kept@example.com', 'tester')")
+	p.MustCompose("restart", "app")
+	p.Up()
+	if got := psql(t, p, "SELECT count(*) FROM workers WHERE email = 'kept@example.com'"); got != "1" {
+		t.Errorf("after the undo, the rebuild and a restart, the row added by hand: %s, want 1", got)
 	}
 }
 
@@ -99,4 +111,16 @@ func TestExercise04NoExec(t *testing.T) {
 		t.Fatalf("after docker compose stop: %q, want the app killed (exit code 137)", out)
 	}
 	capture(t, stage, "break-no-exec-stop", p.Name, command, out)
+
+	// The page's undo: exec back, the rebuild, then down before the next stage.
+	replaceOnce(t, filepath.Join(dir, "entrypoint.sh"), "\n\"$@\"\n", "\nexec \"$@\"\n")
+	run := runner(t, dir, env)
+	run("docker compose up --build --wait")
+	if comm := p.Exec("app", "cat", "/proc/1/comm"); strings.TrimSpace(comm.Stdout) != "app" {
+		t.Errorf("after the undo and the rebuild PID 1 is %q, want app", comm.Stdout)
+	}
+	run("docker compose down")
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); left != "" {
+		t.Errorf("containers of the project are left after docker compose down: %s", left)
+	}
 }

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +17,11 @@ import (
 // entrypoint never drops data; it waits for a database that comes late and gives up with a
 // message when none comes; the app is PID 1, not root, and stops at once.
 func TestStage04Entrypoint(t *testing.T) {
+	// Stage 03's project, running as its page leaves it; the page's Before you start stops it.
+	prev := stageProject(t, "03-compose")
+	prev.Up()
 	p := stageProject(t, "04-entrypoint")
+	beforeYouStart(t, "../04-entrypoint/README.md", prev.Dir, p.Dir, prev)
 	// The pages' commands, run as written (shell), on the test's project (inProject).
 	env := inProject(p)
 	if out, err := shell(t, p.Dir, env, "docker compose up --wait"); err != nil {
@@ -130,4 +136,38 @@ func TestStage04Entrypoint(t *testing.T) {
 		t.Fatalf("after docker compose stop: %q, want the app exited on its own (exit code 0)", out)
 	}
 	capture(t, "04-entrypoint", "stop-exit-code", p.Name, command, out)
+}
+
+// beforeYouStart runs a stage page's "Before you start" block as the learner types it, one
+// line at a time, each in the folder the line before it leaves them in: first, from the
+// previous stage's folder (prevDir), `cd ../<this stage>`, which must find this stage's folder
+// (dir) beside it; then, from there, `(cd ../<previous stage> && docker compose down)` on the
+// test's copy of the previous project (prev, running), which must leave none of it behind.
+func beforeYouStart(t *testing.T, readme, prevDir, dir string, prev *harness.Project) {
+	t.Helper()
+	lines := strings.Split(readmeShellBlock(t, readme, "**Before you start:**"), "\n")
+	if len(lines) != 2 || lines[0] != "cd ../"+filepath.Base(dir) ||
+		lines[1] != "(cd ../"+filepath.Base(prevDir)+" && docker compose down)" {
+		t.Fatalf("%s: Before you start is %q, want the cd into %s, then the previous stage's down", readme, lines, filepath.Base(dir))
+	}
+	if out, err := shell(t, prevDir, nil, lines[0]); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := shell(t, dir, inProject(prev), lines[1]); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+prev.Name); left != "" {
+		t.Errorf("containers of the previous stage are left after %s: %s", lines[1], left)
+	}
+}
+
+// beside puts a copy of stage's folder next to dir (a stage copy), as in the learner's
+// checkout, so that `cd ../<stage>` from one reaches the other; it returns the copy.
+func beside(t *testing.T, dir, stage string) string {
+	t.Helper()
+	moved := filepath.Join(filepath.Dir(dir), stage)
+	if err := os.Rename(copyStage(t, stage), moved); err != nil {
+		t.Fatal(err)
+	}
+	return moved
 }
