@@ -160,4 +160,16 @@ func TestExercise05PasswordWithASlash(t *testing.T) {
 		t.Errorf("after the restore the API lists no workers")
 	}
 	capture(t, stage, "break-password-slash-restored", p.Name, psCommand(), out)
+
+	// The page ends here: its down, before the next stage, leaves nothing of the project.
+	down := readmeShellBlock(t, readme, "Take the project down before the next stage")
+	if down != "docker compose down" {
+		t.Fatalf("the page ends with %q, want docker compose down", down)
+	}
+	if out, err := shell(t, dir, env, down); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); left != "" {
+		t.Errorf("containers of the project are left after %s: %s", down, left)
+	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -90,20 +91,35 @@ func TestStage05InitEnv(t *testing.T) {
 // of .env ends up in the image.
 func TestStage05EnvVars(t *testing.T) {
 	dir := copyStage(t, "05-env-vars")
+	// Stage 04's project, running as its page's exercises leave it before their last down;
+	// the page's Before you start stops it.
+	prev := stageProjectIn(t, beside(t, dir, "04-entrypoint"))
+	prev.Up()
+	beforeYouStart(t, "../05-env-vars/README.md", prev.Dir, dir, prev)
+
+	// The page's Run it, line by line as written, in its order.
 	p := stageProjectIn(t, dir)
-
-	r := p.Compose("up", "-d", "--wait")
-	capture(t, "05-env-vars", "up-without-env", p.Name, "docker compose up --wait", r.Stderr)
-	if r.Err == nil || !strings.Contains(r.Output(), "POSTGRES_") || !strings.Contains(r.Output(), "run ./init-env.sh to create .env") {
-		t.Fatalf("up without .env: %v\n%s\nwant a failure that says to run ./init-env.sh", r.Err, r.Output())
+	env := inProject(p)
+	command := "docker compose up --wait"
+	out, err := shell(t, dir, env, command)
+	if err == nil || !strings.Contains(out, "POSTGRES_") || !strings.Contains(out, "run ./init-env.sh to create .env") {
+		t.Fatalf("up without .env: %v\n%s\nwant a failure that says to run ./init-env.sh", err, out)
 	}
-
-	if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh"}).Run(); r.Err != nil {
-		t.Fatalf("init-env.sh: %v\n%s", r.Err, r.Output())
+	capture(t, "05-env-vars", "up-without-env", p.Name, command, out)
+	run := runner(t, dir, env)
+	if out := run("./init-env.sh"); !strings.Contains(out, "created .env") {
+		t.Fatalf("./init-env.sh: %q, want it to say it created .env", out)
 	}
-	p.Up()
-	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
-		t.Errorf("after init-env.sh and up: %d workers, want %d", n, len(worker.Dummies()))
+	run("docker compose up --wait")
+	// Into a pipe, not a terminal, curl adds its progress meter: the body is the last line.
+	var listed []worker.Worker
+	out = strings.TrimSpace(run("curl " + p.Addr("app", 8080) + "/api/v1/workers"))
+	if json.Unmarshal([]byte(out[strings.LastIndex(out, "\n")+1:]), &listed) != nil || len(listed) != len(worker.Dummies()) {
+		t.Errorf("after init-env.sh and up, curl: %s, want the %d dummy workers", out, len(worker.Dummies()))
+	}
+	// The page's next line: a second ./init-env.sh, refused (TestStage05InitEnv captures it).
+	if out, err := shell(t, dir, env, "./init-env.sh"); err == nil || !strings.Contains(out, "exists already") {
+		t.Errorf("a second ./init-env.sh: %v\n%s\nwant the refusal", err, out)
 	}
 
 	// The password is in the containers' environment by design at this stage (stage 06
