@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,24 @@ func TestExercise06HealthcheckWithCurl(t *testing.T) {
 		t.Fatalf("%s: %v\n%s\nwant curl not found", probe, err, out)
 	}
 	capture(t, "06-profiles", "break-healthcheck-curl-exec", p.Name, probe, out)
+
+	// The page's fix: the line back, production rebuilt and healthy, then taken down, so
+	// that nothing holds the port for the next stage.
+	replaceOnce(t, filepath.Join(dir, "Dockerfile.prod"), `CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]`, `CMD ["app", "healthcheck"]`)
+	fix := strings.Split(readmeShellBlock(t, "../06-profiles/README.md", "`CMD [\"app\", \"healthcheck\"]` (the binary"), "\n")
+	if len(fix) != 2 {
+		t.Fatalf("the page's fix is %q, want the rebuild and the down", fix)
+	}
+	run := runner(t, dir, env)
+	run(fix[0])
+	out = run(psCommandProd())
+	if !strings.Contains(out, "app-prod: running, healthy") {
+		t.Errorf("after the fix: %s\nwant app-prod healthy", out)
+	}
+	run(fix[1])
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); left != "" {
+		t.Errorf("containers of the project are left after %s: %s", fix[1], left)
+	}
 }
 
 // app-prod without its `profiles:` line: a service with no profile belongs to every one, so
@@ -100,5 +119,13 @@ func TestExercise06ProdWithoutProfile(t *testing.T) {
 	out, err = shell(t, dir, env, "docker compose up --wait")
 	if err == nil || !strings.Contains(out, fmt.Sprintf("Bind for 127.0.0.1:%d failed: port is already allocated", appPort)) {
 		t.Fatalf("docker compose up --wait with both apps: %v\n%s\nwant one app refused the port", err, out)
+	}
+	// The page's down, before the fix: it removes both apps, the database and the network.
+	down := readmeShellBlock(t, "../06-profiles/README.md", "fails: the second app cannot get the port")
+	if out, err := shell(t, dir, env, down); err != nil {
+		t.Fatalf("%s: %v\n%s", down, err, out)
+	}
+	if left := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); left != "" {
+		t.Errorf("containers of the project are left after %s: %s", down, left)
 	}
 }

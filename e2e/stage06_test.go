@@ -71,6 +71,12 @@ func TestStage06Dev(t *testing.T) {
 	}
 
 	p, dir, _ := stage06(t)
+	// Stage 05's project, running; the page's Before you start stops it.
+	prevDir := beside(t, dir, "05-env-vars")
+	initEnv(t, prevDir)
+	prev := stageProjectIn(t, prevDir)
+	prev.Up()
+	beforeYouStart(t, readme, prevDir, dir, prev)
 	p.Up()
 	capture(t, "06-profiles", "ps-dev", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
 	if n := len(listWorkersOf(t, p, "app-dev")); n != len(worker.Dummies()) {
