@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"base-docker-and-compose/e2e/harness"
+	"base-docker-and-compose/shared/worker"
 )
 
 // The errors of docs/troubleshooting.md, made to happen as a learner makes them: in the
@@ -94,7 +94,7 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 			if tt.mistake != nil {
 				tt.mistake(t, dir)
 			}
-			image := stageImage(t, dir)
+			image := pageBuild04(t, dir)
 			command := strings.Join(strings.Fields("docker run --rm "+tt.run), " ")
 			out, err := shell(t, dir, nil, command+" "+image)
 			if err == nil || !strings.Contains(out, tt.want) {
@@ -110,14 +110,43 @@ func TestTroubleshootingEntrypointErrors(t *testing.T) {
 	}
 }
 
+// build04 is the command docs/troubleshooting.md gives to build stage 04's image in a
+// learner's copy of the folder, the one its Dockerfile's first lines give.
+const build04 = "docker build --build-context shared=../shared -t workers-app ."
+
+// pageBuild04 runs the page's build04 as written in the stage copy dir, but for the tag: a
+// learner may own workers-app, so the image is tagged with the test's own name, which the
+// captures map back to workers-app. It returns that tag.
+func pageBuild04(t *testing.T, dir string) string {
+	t.Helper()
+	harness.RequireImage(t, "golang:1.26-trixie")
+	page, err := os.ReadFile("../docs/troubleshooting.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "`"+build04+"`") {
+		t.Fatalf("docs/troubleshooting.md does not give the build %q", build04)
+	}
+	tag := harness.UniqueName(t) + ":test"
+	t.Cleanup(func() { harness.Docker("image", "rm", "-f", tag) })
+	if out, err := shell(t, dir, nil, strings.Replace(build04, " workers-app ", " "+tag+" ", 1)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return tag
+}
+
 // crlfFix is the command docs/troubleshooting.md gives for a script saved with Windows line
 // endings, as the page writes it: tr reads '\r' alike on Linux and macOS, where a sed -i
 // one-liner is GNU sed's alone.
 const crlfFix = `tr -d '\r' < entrypoint.sh > entrypoint.sh.lf && mv entrypoint.sh.lf entrypoint.sh`
 
+// rebuild04 is the page's command, after the fix, that builds the image again and starts
+// the stage's project.
+const rebuild04 = "docker compose up --build --wait"
+
 // fixCRLF runs the page's fix in the stage copy whose entrypoint.sh has CRLF endings, and
-// checks that it gives back the stage's own script byte for byte, and that the image built
-// again runs it: the entrypoint starts the app.
+// checks that it gives back the stage's own script byte for byte, and that the page's rebuild
+// then runs it: the entrypoint starts the app, which serves the workers.
 func fixCRLF(t *testing.T, dir string) {
 	t.Helper()
 	page, err := os.ReadFile("../docs/troubleshooting.md")
@@ -126,6 +155,9 @@ func fixCRLF(t *testing.T, dir string) {
 	}
 	if !strings.Contains(string(page), "\n"+crlfFix+"\n") {
 		t.Fatalf("docs/troubleshooting.md does not give the fix %q on a line of its own", crlfFix)
+	}
+	if !strings.Contains(string(page), "Then build the image again\n(`"+rebuild04+"`): the entrypoint starts.") {
+		t.Fatalf("docs/troubleshooting.md does not give the rebuild %q after the fix", rebuild04)
 	}
 	if out, err := shell(t, dir, nil, crlfFix); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -144,17 +176,16 @@ func fixCRLF(t *testing.T, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "entrypoint.sh.lf")); !os.IsNotExist(err) {
 		t.Errorf("%s left entrypoint.sh.lf behind (%v)", crlfFix, err)
 	}
-	id := harness.RunContainer(t, stageImage(t, dir))
-	harness.Eventually(t, 60*time.Second, func() error {
-		logs := harness.Docker("logs", id).Output()
-		if strings.Contains(logs, "no such file or directory") {
-			t.Fatalf("the image built after the fix still cannot start its entrypoint:\n%s", logs)
-		}
-		if !strings.Contains(logs, "entrypoint: starting: app") {
-			return fmt.Errorf("the entrypoint has not started the app yet; its logs:\n%s", logs)
-		}
-		return nil
-	})
+	p := stageProjectIn(t, dir)
+	if out, err := shell(t, dir, inProject(p), rebuild04); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if logs := p.MustCompose("logs", "app"); strings.Contains(logs, "no such file or directory") || !strings.Contains(logs, "entrypoint: starting: app") {
+		t.Fatalf("after %s the entrypoint did not start the app; its logs:\n%s", rebuild04, logs)
+	}
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies()) {
+		t.Errorf("after %s: %d workers, want the %d dummies", rebuild04, n, len(worker.Dummies()))
+	}
 }
 
 // dropChmod writes stage 04's COPY of entrypoint.sh without --chmod=755.
