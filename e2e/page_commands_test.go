@@ -59,6 +59,7 @@ func TestPagesChangeFolder(t *testing.T) {
 		{"01-starting-point", ""},
 		{"02-dockerizing", "01-starting-point"},
 		{"03-compose", "02-dockerizing"},
+		{"07-swarm", "06-profiles"},
 	} {
 		page := "../" + s.stage + "/README.md"
 		block := readmeShellBlock(t, page, "**Before you start:**")
