@@ -19,6 +19,10 @@ import (
 // own names, some left running, some stopped, stage 07's stack on a one-node swarm), runs the
 // page's blocks as they are written, and checks that nothing the course made is left, and
 // that an image, a volume and a container the course did not make are still there.
+//
+// The file is named zz_ so that, go test running a package's files in the order of their
+// names, it runs last: the page empties the build cache (docker builder prune --all), and
+// every stage test after it would build its images from cold.
 
 const (
 	cleanupPage = "../docs/cleanup.md"
