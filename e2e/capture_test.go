@@ -27,7 +27,7 @@ var normalisers = []struct {
 	once bool
 }{
 	// Terminal control sequences (compose clears its progress lines).
-	{re: regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)},
+	{re: terminalControl},
 	// Compose 2.26 names only the first missing variable it meets, which varies from run to
 	// run; Compose v5 names every one, in a fixed order, so its lines are kept as they are.
 	{re: regexp.MustCompile(`error while interpolating services\.\S+: required variable \S+ is missing a value`),
@@ -151,8 +151,13 @@ func shell(t *testing.T, dir string, env []string, command string) (string, erro
 	if err != nil {
 		err = fmt.Errorf("%s: %w", command, err)
 	}
-	return out.String(), err
+	// A terminal acts on control sequences and shows none of them (Compose 2.26 starts each
+	// log line with one that clears the line).
+	return terminalControl.ReplaceAllString(out.String(), ""), err
 }
+
+// terminalControl is a terminal's control sequence: CSI, its parameters, one letter.
+var terminalControl = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
 
 // inProject is the environment that points a plain `docker compose` at the test's project,
 // as rotation_test.go does: a page's command then runs as written, with no -p or -f of the
