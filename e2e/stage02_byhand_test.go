@@ -52,6 +52,15 @@ func TestStage02ByHand(t *testing.T) {
 		t.Helper()
 		capture(t, stage, capName, name, page, out)
 	}
+	// detached runs a page's `docker run -d`, which prints the new container's id alone.
+	detached := func(capName, page string) {
+		t.Helper()
+		out := run(page)
+		if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
+			t.Fatalf("%s: %q, want the container's id", page, out)
+		}
+		record(capName, page, out)
+	}
 
 	// The build: BuildKit's progress, a block per step in the order the steps run (which
 	// varies), ends naming the image. The page shows that line, picked out by grep from the
@@ -134,11 +143,7 @@ func TestStage02ByHand(t *testing.T) {
 	const runDB = "docker run -d --name workers-02-db --network workers-02-net \\\n" +
 		"  -e POSTGRES_USER=workers -e POSTGRES_PASSWORD=workers -e POSTGRES_DB=workers \\\n" +
 		"  postgres:17-trixie"
-	out = run(runDB)
-	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
-		t.Fatalf("%s: %q, want the container's id", runDB, out)
-	}
-	record("byhand-run-db", runDB, out)
+	detached("byhand-run-db", runDB)
 	const ready = "docker exec workers-02-db pg_isready -h 127.0.0.1 -U workers -d workers"
 	harness.Eventually(t, time.Minute, func() error {
 		out, err := shell(t, dir, nil, ours(ready))
@@ -157,11 +162,7 @@ func TestStage02ByHand(t *testing.T) {
 	const runApp = "docker run -d --name workers-02-app --network workers-02-net \\\n" +
 		"  -e DATABASE_URL='postgres://workers:workers@workers-02-db:5432/workers?sslmode=disable' \\\n" +
 		"  -p 127.0.0.1:8080:8080 workers-02-app"
-	out = run(runApp)
-	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
-		t.Fatalf("%s: %q, want the container's id", runApp, out)
-	}
-	record("byhand-run-app", runApp, out)
+	detached("byhand-run-app", runApp)
 	const ps = "docker ps --filter name=workers-02 --format '{{.Names}}: {{.State}}, {{.Ports}}'"
 	out = run(ps)
 	if want := fmt.Sprintf("%s: running, 127.0.0.1:%d->8080/tcp\n%s: running, 5432/tcp\n", app, port, db); out != want {
