@@ -32,6 +32,6 @@ var stages = []stage{
 		Adds:    "dev and prod profiles, a small hardened production image and a Compose secret",
 		Changes: []string{"README.md", "compose.yaml", "Dockerfile.prod", ".dockerignore", ".env.template", "init-env.sh"}},
 	{Dir: "07-swarm", Title: "The production setup on Docker Swarm",
-		Adds:    "a stack of 3 replicas behind a proxy, updated and rolled back with no failed request",
+		Adds:    "a stack of 3 replicas behind a proxy, updated and rolled back while every read through it is answered",
 		Changes: []string{"README.md", "stack.yaml", "haproxy.cfg", ".env.template"}},
 }
