@@ -31,12 +31,19 @@ import (
 //     “…”, ‘…’ or '…' (over line breaks too), and code spans that are not commands, when the
 //     quote holds an error word (errorWords: failed, unhealthy, timeout, already in use…) or
 //     is 3 words or more. A quote shortened with an ellipsis is found when each of its parts
-//     is. The quote is found at word boundaries: "fail" is not found in "failed".
+//     is. The quote is found at word boundaries: "fail" is not found in "failed". Not output:
+//     a quote of a section's name (a heading, a bold label), a command the learner types, a
+//     name in code (`on-failure`), and a quote with no error word in a sentence that links
+//     the page outside the course it quotes (Docker's documentation, say).
 //   - A figure (a time, a size, a rate or a percentage: "takes 10 seconds", "under 2 s",
 //     "~5 s", "(~840 MB)") in prose, hedged or not, that neither a capture nor
 //     docs/benchmarks.md gives. The number is found whole: "8.7 MB" is not found in "28.7 MB",
-//     nor "2 ms" in "0.2 ms". A hedged figure ("about", "~") may round a measured one to its
-//     own precision: "about 5 s" is backed by "5.03 s", "about 5.0 s" is not.
+//     nor "2 ms" in "0.2 ms". A figure given as about so much ("about", "~"), with two
+//     significant digits or more, may round a measured one to its own precision, in its unit
+//     or another unit of time: "about 5.0 s" and "about 2.1 minutes" are backed by "5.03 s" and
+//     "123.3 s"; "about 5 s" is not (rounded to one digit, almost any figure would do). A
+//     bound ("under 2 s", "at most 10 s") is given exactly. A setting is best given as it is
+//     written (`interval: 5s`, a code span), which is not a figure of prose.
 //   - docs/benchmarks.md that `make bench` did not write as it is: its third line carries the
 //     sha256 of what follows it, which the bench computes when it writes the page.
 //   - On a learner's page (a stage README, a lesson doc), a word of how the course is tested:
@@ -102,7 +109,7 @@ func newEvidence(texts ...string) evidence {
 func (e evidence) has(s string) bool { return containsAtBoundaries(e.text, s) }
 
 // backs reports whether the evidence gives the figure number+unit; a hedged figure may round
-// a measured one to its own precision.
+// a measured one to its own precision, given with two significant digits or more.
 func (e evidence) backs(number, unit string, hedged bool) bool {
 	want, err := strconv.ParseFloat(number, 64)
 	if err != nil {
@@ -117,8 +124,8 @@ func (e evidence) backs(number, unit string, hedged bool) bool {
 			return true
 		}
 	}
-	if !hedged {
-		return false
+	if !hedged || significant(number) < 2 {
+		return false // rounding to one digit would find almost any figure
 	}
 	round := func(v float64) string { return strconv.FormatFloat(v, 'f', places, 64) }
 	for u, values := range e.figures {
@@ -138,6 +145,13 @@ func (e evidence) backs(number, unit string, hedged bool) bool {
 		}
 	}
 	return false
+}
+
+// significant is how many significant digits a number is given with: 2 in "5.0", "0.42" and
+// "10", 1 in "5" and "0.2".
+func significant(number string) int {
+	digits := strings.TrimLeft(strings.Replace(number, ".", "", 1), "0")
+	return len(digits)
 }
 
 func truth(root string, course []stage, list listFiles) ([]string, error) {
@@ -526,6 +540,9 @@ type figureAt struct {
 // number ("28.7 MB" holds no "8.7 MB"), nor of a name ("v1 s").
 var figure = regexp.MustCompile(`(?:^|[^\w.,])((?:(?i:about|around|roughly|nearly|approximately|almost|some|under|over|below|above|within|up to|at most|at least|less than|more than)\s+|~\s?)?)(\d+(?:\.\d+)?|(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety)(?:\s|-))\s?(MB|MiB|GB|GiB|KB|kB|KiB|bytes|B|µs|us|ms|milliseconds?|s|secs?|seconds?|min|mins|minutes?|h|hours?|req/s|requests/s|requests per second|%|percent)(?:$|[^\w/])`)
 
+// approximation hedges a figure; a bound ("under 2 s") is not one, and is given exactly.
+var approximation = regexp.MustCompile(`(?i)^(about|around|roughly|nearly|approximately|almost|some|~)`)
+
 // spelled are the numbers a page may write in words.
 var spelled = map[string]string{"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
 	"seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
@@ -582,7 +599,7 @@ func figuresIn(p prose) []figureAt {
 			number = n
 		}
 		fs = append(fs, figureAt{shown: p.text[start:end], number: number, unit: unitOf(p.text[m[6]:m[7]]),
-			hedged: m[2] != m[3], at: start})
+			hedged: approximation.MatchString(p.text[m[2]:m[3]]), at: start})
 	}
 	return fs
 }

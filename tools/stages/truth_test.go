@@ -130,7 +130,9 @@ func TestTruthHoles(t *testing.T) {
 		{"a figure wrapped over two lines", "The image is\n28.8\nMB.\n", `"28.8 MB" is a figure`},
 		{"a figure given in the benchmarks", "The image is 28.7 MB.\n", ""},
 		{"a median from the benchmarks", "It took 5.03 s.\n", ""},
-		{"a hedged figure rounds a measured one", "It took about 5.0 seconds, and a build about two minutes.\n", ""},
+		{"a hedged figure rounds a measured one", "It took about 5.0 seconds, and a build about 2.1 minutes.\n", ""},
+		{"a hedged figure of one digit does not round", "A build takes about two minutes.\n", `"about two minutes" is a figure`},
+		{"a bound does not round", "It starts in under 5.0 s.\n", `"under 5.0 s" is a figure`},
 		{"an unhedged figure does not round", "It took 5.0 seconds.\n", `"5.0 seconds" is a figure`},
 		{"a figure in a code span is a setting", "It sets `interval: 5s`.\n", ""},
 		// Quotes: every quote style, over line breaks, and any error or output of 3 words or more.
