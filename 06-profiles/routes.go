@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/httpapi"
+	"base-docker-and-compose/shared/worker"
 )
 
 // dbTimeout bounds the database work of one request. A database whose container went away
@@ -27,6 +29,7 @@ func newRouter(log *slog.Logger, store *database.Store) http.Handler {
 	r.GET("/readyz", httpapi.Timeout(dbTimeout), h.readyz)
 	v1 := r.Group("/api/v1", httpapi.Timeout(dbTimeout))
 	v1.GET("/workers", h.listWorkers)
+	v1.POST("/workers", h.createWorker)
 	v1.GET("/workers/:id", h.getWorker)
 	return r
 }
@@ -37,9 +40,14 @@ var errBadID = errors.New("the worker id must be a positive integer")
 // httpStatus maps an error to the status and message a client sees. It is the one place
 // where errors become HTTP: handlers only hand their errors to c.Error.
 func httpStatus(err error) (int, string) {
+	if bad, ok := errors.AsType[*httpapi.BadRequest](err); ok {
+		return http.StatusBadRequest, bad.Message // and its fields, which httpapi adds
+	}
 	switch {
 	case errors.Is(err, errBadID):
 		return http.StatusBadRequest, errBadID.Error()
+	case errors.Is(err, database.ErrEmailTaken):
+		return http.StatusConflict, database.ErrEmailTaken.Error()
 	case errors.Is(err, database.ErrNotFound):
 		return http.StatusNotFound, "worker not found"
 	case errors.Is(err, database.ErrNoSchema):
@@ -57,7 +65,7 @@ type handlers struct{ store *database.Store }
 // readyz says whether the database answers now; /healthz only that the process serves.
 func (h handlers) readyz(c *gin.Context) {
 	if err := h.store.Ping(c.Request.Context()); err != nil {
-		_ = c.Error(database.Unavailable(err))
+		_ = c.Error(err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
@@ -86,4 +94,21 @@ func (h handlers) getWorker(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, w)
+}
+
+// createWorker adds the worker that the JSON body describes and answers it, as stored, with
+// 201 and its URL in Location. A body with bad fields gets a 400 that names each of them.
+func (h handlers) createWorker(c *gin.Context) {
+	var in worker.Input
+	if err := httpapi.DecodeJSON(c.Request, &in); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	w, err := h.store.CreateWorker(c.Request.Context(), in)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/workers/%d", w.ID))
+	c.JSON(http.StatusCreated, w)
 }

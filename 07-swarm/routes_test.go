@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/worker"
@@ -72,7 +75,7 @@ func TestRoutes(t *testing.T) {
 		{"id too large", "seeded", "GET", "/api/v1/workers/99999999999999999999", 400, `positive integer`},
 		{"unknown route", "seeded", "GET", "/api/v2/workers", 404, `{"error":"no route /api/v2/workers"}`},
 		{"trailing slash", "seeded", "GET", "/api/v1/workers/", 404, `{"error":"no route /api/v1/workers/"}`},
-		{"wrong method", "seeded", "POST", "/api/v1/workers", 405, `"error":"method POST not allowed`},
+		{"wrong method", "seeded", "DELETE", "/api/v1/workers", 405, `"error":"method DELETE not allowed`},
 		{"URL over the limit (shared/httpapi)", "seeded", "GET", "/api/v1/workers?q=" + strings.Repeat("a", 9000), 414, `the URL is longer than`},
 	}
 	for _, tt := range tests {
@@ -94,6 +97,116 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("body is not JSON: %s", body)
 			}
 		})
+	}
+}
+
+// POST /api/v1/workers adds a worker, or says what is wrong with the request.
+func TestCreateWorker(t *testing.T) {
+	const ada = `{"name":"Ada Byron","email":"ada.byron@example.com","role":"engineer"}`
+	unreachable, err := database.Open("postgres://app:pw@127.0.0.1:1/app?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, store, body string
+		wantStatus        int
+		wantBody          string // the whole body, as JSON, but for the created worker's created_at
+	}{
+		{"created", "seeded", ada, 201,
+			`{"id":6,"name":"Ada Byron","email":"ada.byron@example.com","role":"engineer"}`},
+		{"created in an empty table", "empty", ada, 201,
+			`{"id":1,"name":"Ada Byron","email":"ada.byron@example.com","role":"engineer"}`},
+		{"email taken", "seeded", `{"name":"A. Lovelace","email":"` + worker.Dummies()[0].Email + `","role":"analyst"}`, 409,
+			`{"error":"a worker with this email already exists"}`},
+		{"every field bad", "seeded", `{"name":" ","email":"ada","role":""}`, 400,
+			`{"error":"the request body has invalid fields","fields":{"name":"required, and not blank",` +
+				`"email":"not an email address, such as ada@example.com","role":"required, and not blank"}}`},
+		{"missing fields", "seeded", `{"email":"ada.byron@example.com"}`, 400,
+			`{"error":"the request body has invalid fields","fields":{"name":"required, and not blank","role":"required, and not blank"}}`},
+		{"unknown fields", "seeded", `{"name":"Ada","email":"a@example.com","role":"r","id":7,"created_at":"2020-01-01T00:00:00Z"}`, 400,
+			`{"error":"the request body has invalid fields","fields":{"id":"unknown field","created_at":"unknown field"}}`},
+		{"a field not a string", "seeded", `{"name":"Ada","email":"a@example.com","role":3}`, 400,
+			`{"error":"the request body has invalid fields","fields":{"role":"must be a JSON string"}}`},
+		{"not an object", "seeded", `["Ada"]`, 400,
+			`{"error":"the request body must be one JSON object, such as {\"name\": \"...\"}"}`},
+		{"no body", "seeded", ``, 400,
+			`{"error":"the request body must be one JSON object, such as {\"name\": \"...\"}"}`},
+		{"body over the limit", "seeded", `{"name":"` + strings.Repeat("a", 1<<20) + `"}`, 413,
+			`{"error":"the request body is larger than 1048576 bytes"}`},
+		{"before create_db", "none", ada, 503,
+			`{"error":"the database has no tables yet: run the create_db command, then seed_db"}`},
+		{"without database", "unreachable", ada, 503,
+			`{"error":"the database is unavailable; try again shortly"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := unreachable
+			if tt.store != "unreachable" {
+				store = newTestStore(t, tt.store)
+			}
+			h := newRouter(slog.New(slog.DiscardHandler), store)
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/workers", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(rec, req)
+			var got map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("%d: body is not a JSON object: %.300s", rec.Code, rec.Body.String())
+			}
+			var want map[string]any
+			if err := json.Unmarshal([]byte(tt.wantBody), &want); err != nil {
+				t.Fatalf("the test's own JSON: %v", err)
+			}
+			location := rec.Header().Get("Location")
+			if tt.wantStatus == http.StatusCreated {
+				created, err := time.Parse(time.RFC3339Nano, fmt.Sprint(got["created_at"]))
+				if err != nil || time.Since(created).Abs() > time.Minute {
+					t.Errorf("created_at = %v (%v), want about now", got["created_at"], err)
+				}
+				delete(got, "created_at")
+				if want := fmt.Sprintf("/api/v1/workers/%v", want["id"]); location != want {
+					t.Errorf("Location = %q, want %q", location, want)
+				}
+			} else if location != "" {
+				t.Errorf("Location = %q on a %d", location, rec.Code)
+			}
+			if rec.Code != tt.wantStatus || !reflect.DeepEqual(got, want) {
+				t.Errorf("got %d %.300s, want %d %s", rec.Code, rec.Body.String(), tt.wantStatus, tt.wantBody)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type = %q, want JSON", ct)
+			}
+		})
+	}
+}
+
+// A worker added through the API is there to read at its Location, and in the list; the
+// same email a second time is refused and adds nothing.
+func TestCreatedWorkerIsThereToRead(t *testing.T) {
+	h := newRouter(slog.New(slog.DiscardHandler), newTestStore(t, "seeded"))
+	serve := func(method, path, body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return rec
+	}
+	const body = `{"name":"Barbara Liskov","email":"barbara.liskov@example.com","role":"engineer"}`
+	created := serve(http.MethodPost, "/api/v1/workers", body)
+	if created.Code != http.StatusCreated {
+		t.Fatalf("POST: %d %s", created.Code, created.Body)
+	}
+	got := serve(http.MethodGet, created.Header().Get("Location"), "")
+	if got.Code != http.StatusOK || got.Body.String() != created.Body.String() {
+		t.Errorf("GET %s: %d %s, want 200 %s", created.Header().Get("Location"), got.Code, got.Body, created.Body)
+	}
+	if again := serve(http.MethodPost, "/api/v1/workers", body); again.Code != http.StatusConflict {
+		t.Errorf("POST of the same email again: %d %s, want 409", again.Code, again.Body)
+	}
+	var list []worker.Worker
+	if err := json.Unmarshal(serve(http.MethodGet, "/api/v1/workers", "").Body.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != len(worker.Dummies())+1 || list[len(list)-1].Email != "barbara.liskov@example.com" {
+		t.Errorf("list after one POST and one refused: %+v, want the dummies and the new worker", list)
 	}
 }
 

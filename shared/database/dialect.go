@@ -43,6 +43,8 @@ type dialect struct {
 	// isRejected reports whether err is the engine refusing the login itself, which no
 	// retry can change.
 	isRejected func(err error) bool
+	// isDuplicate reports whether err is a UNIQUE constraint refusing a row.
+	isDuplicate func(err error) bool
 }
 
 // dialects is keyed by driver name; ParseURL produces no other.
@@ -70,6 +72,10 @@ var dialects = map[string]dialect{
 		},
 		// A file has no login to refuse.
 		isRejected: func(error) bool { return false },
+		isDuplicate: func(err error) bool {
+			sqliteErr, ok := errors.AsType[sqlite3.Error](err)
+			return ok && sqliteErr.ExtendedCode == sqlite3.ErrConstraintUnique
+		},
 	},
 	driverPostgres: {
 		// ALWAYS: the database alone assigns ids. TIMESTAMPTZ stores an instant, in UTC.
@@ -100,6 +106,9 @@ var dialects = map[string]dialect{
 			pqErr := pq.As(err)
 			return pqErr != nil && (pqErr.Code.Class() == pqerror.ClassInvalidAuthorizationSpecification ||
 				pq.As(err, pqerror.InvalidCatalogName) != nil)
+		},
+		isDuplicate: func(err error) bool {
+			return pq.As(err, pqerror.UniqueViolation) != nil
 		},
 	},
 }

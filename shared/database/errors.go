@@ -26,12 +26,17 @@ var (
 	// ErrRejected means that the database answered and refused the login: a wrong user or
 	// password, or a database name it does not have. Waiting will not change its answer.
 	ErrRejected = errors.New("the database rejected the login")
+
+	// ErrEmailTaken means that a worker with the same email exists already: the table's
+	// UNIQUE email refused the row. It is the client's to fix (a 409), not the server's.
+	ErrEmailTaken = errors.New("a worker with this email already exists")
 )
 
-// Unavailable marks err, the failure to reach the database (a failed Ping, say), as
-// ErrUnavailable while keeping it for the logs.
-func Unavailable(err error) error {
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+// mark returns err marked as kind, one of the errors above: the package's one way of saying
+// what kind of failure an error is. errors.Is(err, kind) holds, errors.Is and errors.As still
+// reach the driver's error for the logs, and the message reads "kind: err".
+func mark(kind, err error) error {
+	return fmt.Errorf("%w: %w", kind, err)
 }
 
 // isUnreachable reports whether err says that the database could not be reached or dropped
@@ -44,24 +49,18 @@ func isUnreachable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded)
 }
 
-// wrap names the operation that failed, and marks a missing table as ErrNoSchema and a database
-// out of reach as ErrUnavailable, while keeping the driver's error for the logs.
+// wrap names the operation that failed, and marks a missing table as ErrNoSchema, a duplicate
+// email as ErrEmailTaken and a database out of reach as ErrUnavailable, while keeping the
+// driver's error for the logs.
 func (s *Store) wrap(op string, err error) error {
 	switch {
 	case s.dialect.isMissingTable(err):
-		return fmt.Errorf("%s: %w: %w", op, ErrNoSchema, err)
+		err = mark(ErrNoSchema, err)
+	case s.dialect.isDuplicate(err):
+		// email is the one UNIQUE column that a client sets (id is the database's).
+		err = mark(ErrEmailTaken, err)
 	case isUnreachable(err) || s.dialect.isUnavailable(err):
-		return fmt.Errorf("%s: %w: %w", op, ErrUnavailable, err)
+		err = mark(ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
-
-// alsoIs returns err, message and all, made to match target with errors.Is too.
-func alsoIs(err, target error) error { return marked{err, target} }
-
-type marked struct {
-	error
-	target error
-}
-
-func (m marked) Unwrap() []error { return []error{m.error, m.target} }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"base-docker-and-compose/shared/database"
+	"base-docker-and-compose/shared/worker"
 )
 
 // A database out of reach is ErrUnavailable, for reads and writes on both engines, so that
@@ -30,6 +31,13 @@ func TestUnreachableDatabaseIsErrUnavailable(t *testing.T) {
 			}
 			if _, err := s.Seed(t.Context()); !errors.Is(err, database.ErrUnavailable) {
 				t.Errorf("Seed: %v, want ErrUnavailable", err)
+			}
+			newcomer := worker.Input{Name: "Ada", Email: "ada@example.com", Role: "engineer"}
+			if _, err := s.CreateWorker(t.Context(), newcomer); !errors.Is(err, database.ErrUnavailable) {
+				t.Errorf("CreateWorker: %v, want ErrUnavailable", err)
+			}
+			if err := s.Ping(t.Context()); !errors.Is(err, database.ErrUnavailable) {
+				t.Errorf("Ping: %v, want ErrUnavailable", err)
 			}
 		})
 	}

@@ -30,7 +30,7 @@ func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 			return nil
 		}
 		if s.dialect.isRejected(err) {
-			return fmt.Errorf("database %s: %w: %w", s.url, ErrRejected, err)
+			return fmt.Errorf("database %s: %w", s.url, mark(ErrRejected, err))
 		}
 		// A ping that the deadline cut short only says so; the failure before it says why.
 		if lastErr == nil || waitCtx.Err() == nil {
@@ -41,7 +41,7 @@ func (s *Store) WaitReady(ctx context.Context, timeout time.Duration) error {
 			if ctx.Err() != nil {
 				return fmt.Errorf("waiting for database %s: %w", s.url, ctx.Err())
 			}
-			return alsoIs(fmt.Errorf("database %s did not answer within %s: %w", s.url, timeout, lastErr), ErrUnavailable)
+			return fmt.Errorf("database %s did not answer within %s: %w", s.url, timeout, mark(ErrUnavailable, lastErr))
 		case <-time.After(wait):
 		}
 	}

@@ -51,6 +51,25 @@ func (s *Store) GetWorker(ctx context.Context, id int64) (worker.Worker, error) 
 	return w, nil
 }
 
+// insertReturning adds one worker and returns its row as the database filled it in: both
+// engines accept RETURNING (SQLite since 3.35, PostgreSQL since 8.2), so the row takes one
+// round trip and no second query that another writer could race.
+const insertReturning = `INSERT INTO workers (name, email, role) VALUES (?, ?, ?)
+	RETURNING id, name, email, role, created_at`
+
+// CreateWorker adds a worker with in's name, email and role, and returns it with the id and
+// created_at that the database gave it. It fails with ErrEmailTaken when a worker has that
+// email already, and with ErrNoSchema when the workers table does not exist. It does not
+// validate in: the caller does (worker.Input.Validate).
+func (s *Store) CreateWorker(ctx context.Context, in worker.Input) (worker.Worker, error) {
+	var w worker.Worker
+	if err := s.db.GetContext(ctx, &w, s.db.Rebind(insertReturning), in.Name, in.Email, in.Role); err != nil {
+		return worker.Worker{}, s.wrap("create worker", err)
+	}
+	inUTC(&w)
+	return w, nil
+}
+
 // inUTC gives CreatedAt the same location on both engines: go-sqlite3 returns times in UTC,
 // lib/pq in the time zone of the database session.
 func inUTC(w *worker.Worker) {
@@ -61,9 +80,13 @@ func inUTC(w *worker.Worker) {
 // opened, and gone when it is closed.
 func (s *Store) InMemory() bool { return s.memory }
 
-// Ping checks that the database answers now; WaitReady waits until it does.
+// Ping checks that the database answers now; WaitReady waits until it does. Whatever the
+// reason it does not, the database cannot serve now: the error is ErrUnavailable.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.db.PingContext(ctx)
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", mark(ErrUnavailable, err))
+	}
+	return nil
 }
 
 // Close closes the connection pool. An in-memory SQLite database is gone after it.

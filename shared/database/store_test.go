@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/database/storetest"
+	"base-docker-and-compose/shared/worker"
 )
 
 // open opens raw, failing t if it cannot, and closes the Store when t ends.
@@ -58,6 +60,7 @@ func TestMemorySurvivesCancellation(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), timeout)
 		_ = s.ResetSchema(ctx)
 		_, _ = s.Seed(ctx)
+		_, _ = s.CreateWorker(ctx, worker.Input{Name: "W", Email: fmt.Sprintf("w%d@example.com", i), Role: "r"})
 		cancel()
 		if _, err := s.ListWorkers(t.Context()); err != nil {
 			t.Fatalf("after calls with a %v deadline: %v", timeout, err)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,9 +10,17 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// StatusClientClosedRequest is the status logged for a request whose client went away
+// before the answer (nginx's 499): nobody reads it, and it is not the server's fault.
+const StatusClientClosedRequest = 499
+
 // renderErrors answers the first error a handler recorded as JSON {"error": "..."} with the
-// status that status (or, for a request over a limit, limitStatus) gives it, and logs what
-// the client is not told.
+// status that status (or, for a request over a limit, limitStatus) gives it, adds "fields"
+// for a *BadRequest that names them, and logs at error level what the client is not told.
+//
+// A client that went away mid-request (its connection closed, so the request's context was
+// canceled) is no fault of the server's: a load tool's timeout or a proxy's retry does that.
+// It is logged at debug level, and its request line says 499, not 500.
 func renderErrors(log *slog.Logger, status StatusFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
@@ -19,14 +28,24 @@ func renderErrors(log *slog.Logger, status StatusFunc) gin.HandlerFunc {
 			return
 		}
 		err := c.Errors[0].Err
+		ctx := c.Request.Context()
+		if errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.Canceled) {
+			log.DebugContext(ctx, "client went away", "path", c.Request.URL.Path, "error", err)
+			c.AbortWithStatus(StatusClientClosedRequest)
+			return
+		}
 		code, message := limitStatus(err)
 		if code == 0 {
 			code, message = status(err)
 		}
 		if code >= http.StatusInternalServerError {
-			log.ErrorContext(c.Request.Context(), "request failed", "path", c.Request.URL.Path, "status", code, "error", err)
+			log.ErrorContext(ctx, "request failed", "path", c.Request.URL.Path, "status", code, "error", err)
 		}
-		c.JSON(code, gin.H{"error": message})
+		body := gin.H{"error": message}
+		if bad, ok := errors.AsType[*BadRequest](err); ok && len(bad.Fields) > 0 {
+			body["fields"] = bad.Fields
+		}
+		c.JSON(code, body)
 	}
 }
 

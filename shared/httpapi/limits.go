@@ -7,9 +7,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// What one request may carry. The API reads no request body and needs no long URL or big
-// header, so the limits are those of common reverse proxies: a client that hits one is
-// broken or hostile, and gets a JSON error that names the limit.
+// What one request may carry. The API reads only small JSON bodies (a worker to add) and
+// needs no long URL or big header, so the limits are those of common reverse proxies: a
+// client that hits one is broken or hostile, and gets a JSON error that names the limit.
 //
 // net/http checks first, before any handler runs, and answers in plain text: a request line
 // and headers over http.Server.MaxHeaderBytes (server.go) get 431, and bytes that are not
@@ -19,7 +19,7 @@ import (
 const (
 	MaxURLBytes    = 8 << 10  // the request target: path and query
 	MaxHeaderBytes = 32 << 10 // every header name and value
-	MaxBodyBytes   = 1 << 20  // a request body, which no route reads
+	MaxBodyBytes   = 1 << 20  // a request body, whether it says its length or is chunked
 )
 
 var (

@@ -9,13 +9,15 @@ import (
 
 // logRequests writes one structured log line per request. Probes (/healthz, /readyz) come
 // every few seconds from Docker's HEALTHCHECK and from orchestrators: they are logged at
-// debug level, so that they do not drown the requests of clients.
+// debug level, so that they do not drown the requests of clients; so are requests whose
+// client went away before the answer (renderErrors), which no one reads.
 func logRequests(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
 		level := slog.LevelInfo
-		if path := c.Request.URL.Path; path == "/healthz" || path == "/readyz" {
+		if path := c.Request.URL.Path; path == "/healthz" || path == "/readyz" ||
+			c.Writer.Status() == StatusClientClosedRequest {
 			level = slog.LevelDebug
 		}
 		log.LogAttrs(c.Request.Context(), level, "request",

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) *database.Store) {
 	t.Run("EnsureSchemaCreatesMissingTables", o.ensureSchemaCreatesMissingTables)
 	t.Run("ConcurrentListsSeeTheSeededRows", o.concurrentListsSeeTheSeededRows)
 	t.Run("ConcurrentEnsureSchemaSucceedsEverywhere", o.concurrentEnsureSchemaSucceedsEverywhere)
+	t.Run("CreateReturnsTheStoredWorker", o.createReturnsTheStoredWorker)
+	t.Run("CreateWithATakenEmailFailsWithErrEmailTaken", o.createWithATakenEmailFailsWithErrEmailTaken)
+	t.Run("ConcurrentCreatesGetDistinctIDs", o.concurrentCreatesGetDistinctIDs)
 	t.Run("Ping", o.ping)
 }
 
@@ -83,6 +87,9 @@ func (open opener) listAndGetWithoutSchemaFailWithErrNoSchema(t *testing.T) {
 	}
 	if _, err := s.GetWorker(t.Context(), 1); !errors.Is(err, database.ErrNoSchema) {
 		t.Errorf("GetWorker: got error %v, want ErrNoSchema", err)
+	}
+	if _, err := s.CreateWorker(t.Context(), newcomer); !errors.Is(err, database.ErrNoSchema) {
+		t.Errorf("CreateWorker: got error %v, want ErrNoSchema", err)
 	}
 }
 
@@ -216,6 +223,89 @@ func (open opener) concurrentEnsureSchemaSucceedsEverywhere(t *testing.T) {
 	wg.Wait()
 	if workers := listWorkers(t, s); len(workers) != 0 {
 		t.Errorf("after EnsureSchema: got %d workers, want none", len(workers))
+	}
+}
+
+// newcomer is a worker that is not among the dummies.
+var newcomer = worker.Input{Name: "Edsger Dijkstra", Email: "edsger.dijkstra@example.com", Role: "engineer"}
+
+// createReturnsTheStoredWorker: the row as the database filled it in, after the dummies'
+// ids, which GetWorker and ListWorkers then return too.
+func (open opener) createReturnsTheStoredWorker(t *testing.T) {
+	s := open.seeded(t)
+	before := listWorkers(t, s)
+	created, err := s.CreateWorker(t.Context(), newcomer)
+	if err != nil {
+		t.Fatalf("CreateWorker: %v", err)
+	}
+	if created.Name != newcomer.Name || created.Email != newcomer.Email || created.Role != newcomer.Role {
+		t.Errorf("CreateWorker: got %+v, want the fields of %+v", created, newcomer)
+	}
+	if last := before[len(before)-1].ID; created.ID <= last {
+		t.Errorf("CreateWorker: id %d does not follow the last one, %d", created.ID, last)
+	}
+	if age := time.Since(created.CreatedAt); age < -time.Minute || age > time.Minute || created.CreatedAt.Location() != time.UTC {
+		t.Errorf("CreateWorker: created_at %v is not within a minute of now, in UTC", created.CreatedAt)
+	}
+	got, err := s.GetWorker(t.Context(), created.ID)
+	if err != nil || !got.CreatedAt.Equal(created.CreatedAt) || got.Email != created.Email || got.ID != created.ID {
+		t.Errorf("GetWorker(%d) = %+v, %v; want %+v", created.ID, got, err, created)
+	}
+	if after := listWorkers(t, s); len(after) != len(before)+1 || after[len(after)-1].ID != created.ID {
+		t.Errorf("after CreateWorker: %d workers, the last %+v; want %d, the last the new one", len(after), after[len(after)-1], len(before)+1)
+	}
+}
+
+// createWithATakenEmailFailsWithErrEmailTaken: the table's UNIQUE email refuses the row, on
+// every engine, and the table is left as it was.
+func (open opener) createWithATakenEmailFailsWithErrEmailTaken(t *testing.T) {
+	s := open.seeded(t)
+	taken := worker.Dummies()[1]
+	_, err := s.CreateWorker(t.Context(), worker.Input{Name: "Someone Else", Email: taken.Email, Role: "analyst"})
+	if !errors.Is(err, database.ErrEmailTaken) {
+		t.Fatalf("CreateWorker with %s taken: got error %v, want ErrEmailTaken", taken.Email, err)
+	}
+	if errors.Is(err, database.ErrUnavailable) || errors.Is(err, database.ErrNoSchema) {
+		t.Errorf("CreateWorker with a taken email: %v is marked as another kind too", err)
+	}
+	checkDummies(t, listWorkers(t, s))
+}
+
+// concurrentCreatesGetDistinctIDs: writers at once, more than a pool holds, each get a row
+// of their own, and every one of them is in the table afterwards.
+func (open opener) concurrentCreatesGetDistinctIDs(t *testing.T) {
+	s := open.fresh(t)
+	resetSchema(t, s)
+	ids := make(chan int64, concurrentReaders)
+	var wg sync.WaitGroup
+	for i := range concurrentReaders {
+		wg.Go(func() {
+			in := worker.Input{Name: fmt.Sprintf("Writer %d", i), Email: fmt.Sprintf("writer%d@example.com", i), Role: "engineer"}
+			w, err := s.CreateWorker(t.Context(), in)
+			if err != nil {
+				t.Errorf("CreateWorker(%s): %v", in.Email, err)
+				return
+			}
+			ids <- w.ID
+		})
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[int64]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Errorf("id %d given to two workers", id)
+		}
+		seen[id] = true
+	}
+	listed := listWorkers(t, s)
+	if len(listed) != concurrentReaders || len(seen) != concurrentReaders {
+		t.Fatalf("%d writers: %d ids returned, %d workers listed", concurrentReaders, len(seen), len(listed))
+	}
+	for _, w := range listed {
+		if !seen[w.ID] {
+			t.Errorf("listed worker %+v was not returned by any CreateWorker", w)
+		}
 	}
 }
 
