@@ -210,6 +210,27 @@ func TestCreatedWorkerIsThereToRead(t *testing.T) {
 	}
 }
 
+// A client that went away mid-request is not a server error on any route that waits for the
+// database: no 500 and no ERROR line (shared/httpapi logs it at debug level, as a 499).
+func TestClientThatWentAwayIsNoServerError(t *testing.T) {
+	for _, route := range []struct{ method, path, body string }{
+		{"GET", "/readyz", ""},
+		{"GET", "/api/v1/workers", ""},
+		{"GET", "/api/v1/workers/1", ""},
+		{"POST", "/api/v1/workers", `{"name":"Ada Byron","email":"ada.byron@example.com","role":"engineer"}`},
+	} {
+		var log strings.Builder
+		h := newRouter(newLogger(&log, slog.LevelDebug, "text"), newTestStore(t, "seeded"))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // as net/http does when the client's connection closes
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(route.method, route.path, strings.NewReader(route.body)).WithContext(ctx))
+		if rec.Code != 499 || strings.Contains(log.String(), "level=ERROR") || !strings.Contains(log.String(), `msg="client went away"`) {
+			t.Errorf("%s %s from a client that went away: %d, log:\n%s\nwant 499, a debug line and no ERROR", route.method, route.path, rec.Code, log.String())
+		}
+	}
+}
+
 func TestListReturnsEveryWorkerInOrder(t *testing.T) {
 	h := newRouter(slog.New(slog.DiscardHandler), newTestStore(t, "seeded"))
 	rec := httptest.NewRecorder()
