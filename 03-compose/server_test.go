@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -143,4 +144,103 @@ func TestServeWithInitDB(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
 	}
+}
+
+// onLine calls check with each log line as the logger writes it, before serve goes on.
+type onLine func(line string)
+
+func (f onLine) Write(p []byte) (int, error) { f(string(p)); return len(p), nil }
+
+// serveWithProfiler runs serve on apiPort with the profiler on pprofPort, each log line
+// going to check as it is written; it returns serve's channel and a cancel that stops it.
+func serveWithProfiler(t *testing.T, apiPort, pprofPort int, check onLine) (<-chan error, context.CancelFunc) {
+	t.Helper()
+	cfg, err := loadConfig(env(map[string]string{"PORT": strconv.Itoa(apiPort), "PPROF_ADDR": fmt.Sprintf("127.0.0.1:%d", pprofPort)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, newTestStore(t, "none"), slog.New(slog.NewTextHandler(check, nil)), io.Discard)
+	}()
+	return done, cancel
+}
+
+// listening reports whether something accepts connections on 127.0.0.1:port.
+func listening(port int) bool {
+	conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err == nil {
+		conn.Close()
+	}
+	return err == nil
+}
+
+// The profiler starts once the API has its port: when it says it listens, the API does.
+func TestProfilerStartsOnceTheAPIListens(t *testing.T) {
+	apiPort, pprofPort := freePort(t), freePort(t)
+	var mu sync.Mutex
+	var apiWhenProfilerStarted []bool
+	done, cancel := serveWithProfiler(t, apiPort, pprofPort, func(line string) {
+		if strings.Contains(line, `msg="profiler listening"`) {
+			mu.Lock()
+			apiWhenProfilerStarted = append(apiWhenProfilerStarted, listening(apiPort))
+			mu.Unlock()
+		}
+	})
+	waitForHealthy(t, fmt.Sprintf("http://127.0.0.1:%d", apiPort), done)
+	if !listening(pprofPort) {
+		t.Fatal("the profiler does not listen")
+	}
+	mu.Lock()
+	if len(apiWhenProfilerStarted) != 1 || !apiWhenProfilerStarted[0] {
+		t.Errorf("when the profiler said it listened, the API listened: %v; want [true]", apiWhenProfilerStarted)
+	}
+	mu.Unlock()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if listening(pprofPort) {
+		t.Error("the profiler still listens after serve returned")
+	}
+}
+
+// An app refused the API's port starts no profiler; one refused the profiler's port gives
+// the API's back. Each says which variable to change.
+func TestRefusedPortStartsNoProfiler(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := taken.Addr().(*net.TCPAddr).Port
+
+	t.Run("the API's port", func(t *testing.T) {
+		pprofPort := freePort(t)
+		var log strings.Builder
+		var mu sync.Mutex
+		done, _ := serveWithProfiler(t, takenPort, pprofPort, func(line string) { mu.Lock(); log.WriteString(line); mu.Unlock() })
+		err := <-done
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("PORT=%d", takenPort)) {
+			t.Errorf("serve on a taken port: %v, want an error naming PORT=%d", err, takenPort)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if listening(pprofPort) || strings.Contains(log.String(), "profiler") {
+			t.Errorf("the profiler started though the API's port was refused:\n%s", log.String())
+		}
+	})
+	t.Run("the profiler's port", func(t *testing.T) {
+		apiPort := freePort(t)
+		done, _ := serveWithProfiler(t, apiPort, takenPort, func(string) {})
+		err := <-done
+		if err == nil || !strings.Contains(err.Error(), "PPROF_ADDR") {
+			t.Errorf("serve with the profiler's port taken: %v, want an error naming PPROF_ADDR", err)
+		}
+		if listening(apiPort) {
+			t.Error("the API's port is still held after serve returned")
+		}
+	})
 }

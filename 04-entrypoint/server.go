@@ -35,19 +35,24 @@ func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Log
 		log.Info("tables are in place (existing rows kept)")
 	}
 
-	// Go's profiler, when PPROF_ADDR asks for it (docs/profiling.md): a port of its own,
-	// never the API's, so that no client of the API can reach it.
-	if cfg.PprofAddr != "" {
-		if err := httpapi.ListenProfiler(ctx, cfg.PprofAddr, log); err != nil {
-			return err
-		}
-	}
-
 	// The server's timeouts and limits are in shared/httpapi: no lesson is about them.
 	srv := httpapi.NewServer(newRouter(log, store), log)
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another process using PORT=%d? set PORT to a free port)", cfg.Addr(), err, cfg.Port)
+	}
+
+	// Go's profiler, when PPROF_ADDR asks for it (docs/profiling.md): a port of its own,
+	// never the API's, so that no client of the API can reach it. It starts only once the
+	// API has its port, so that an app refused its port runs no profiler, and it stops when
+	// serve returns, however it returns.
+	if cfg.PprofAddr != "" {
+		profilerCtx, stopProfiler := context.WithCancel(ctx)
+		defer stopProfiler()
+		if err := httpapi.ListenProfiler(profilerCtx, cfg.PprofAddr, log); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	log.Info("serving the workers API", "url", "http://"+cfg.Addr()+"/api/v1/workers", "config", cfg)
 

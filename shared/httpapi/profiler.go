@@ -14,6 +14,8 @@ import (
 // listener of its own beside the API's, and stops it when ctx ends. It is for someone
 // looking into where the app spends its CPU or memory, from inside the container's network
 // namespace (docs/profiling.md); addr should be on the loopback interface, as config checks.
+// An app starts it once its API has its own port, so that an app that cannot serve runs no
+// profiler either.
 //
 // The handlers are on a mux of their own: importing net/http/pprof also registers them on
 // http.DefaultServeMux, which the API never serves.
