@@ -48,16 +48,26 @@ echo "  ok e2e -tags multinode"
 phase "each stage is the previous one plus its lesson (tools/stages check)"
 go run ./tools/stages check
 
+# npm_packages NAME: tools/NAME's pinned npm packages go into .cache/NAME, again only when its
+# lock changes.
+npm_packages() {
+	mkdir -p ".cache/$1"
+	if ! cmp -s "tools/$1/package-lock.json" ".cache/$1/installed.lock"; then
+		cp "tools/$1/package.json" "tools/$1/package-lock.json" ".cache/$1/"
+		npm ci --prefix ".cache/$1" --ignore-scripts --no-audit --no-fund --loglevel=error ||
+			die "npm ci of tools/$1's packages failed"
+		cp "tools/$1/package-lock.json" ".cache/$1/installed.lock"
+	fi
+}
+
 phase "every mermaid diagram of the pages renders (tools/mermaid in headless chromium)"
-# tools/mermaid's pinned npm packages go into .cache/mermaid, again only when its lock changes.
-mkdir -p .cache/mermaid
-if ! cmp -s tools/mermaid/package-lock.json .cache/mermaid/installed.lock; then
-	cp tools/mermaid/package.json tools/mermaid/package-lock.json .cache/mermaid/
-	npm ci --prefix .cache/mermaid --ignore-scripts --no-audit --no-fund --loglevel=error ||
-		die "npm ci of tools/mermaid's packages failed"
-	cp tools/mermaid/package-lock.json .cache/mermaid/installed.lock
-fi
+npm_packages mermaid
 MERMAID_DIR=.cache/mermaid node tools/mermaid/check.mjs
+
+phase "every page's Markdown (markdownlint-cli2, with the rules of .markdownlint-cli2.jsonc)"
+npm_packages markdownlint
+files '*.md' | xargs node .cache/markdownlint/node_modules/markdownlint-cli2/markdownlint-cli2-bin.mjs ||
+	die "markdownlint-cli2 found problems in the pages (above): fix them, or, for a rule that does not fit the course, tune it in .markdownlint-cli2.jsonc and say why"
 
 phase "docker compose config -q on every compose file, once per profile"
 # A stage with a .env.template reads its values from .env, which is never committed: check it

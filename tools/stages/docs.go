@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Generated sections of a stage README sit between markers:
@@ -140,7 +141,7 @@ func fileList(root string, s stage, prev *stage, list listFiles) ([]byte, error)
 	}
 	sort.Strings(files)
 	var b bytes.Buffer
-	b.WriteString("```\n" + s.Dir + "/\n")
+	b.WriteString("```tree\n" + s.Dir + "/\n")
 	for _, f := range files {
 		note := ""
 		switch {
@@ -251,5 +252,31 @@ func navigation(prev, next *stage) []byte {
 	}
 	// Every stage leaves containers, volumes and images behind; the way out is one link away.
 	parts = append(parts, "**Done for now?** [Clean up](../docs/cleanup.md) what the course made.")
+	for i := range parts {
+		parts[i] = wrap(parts[i], pageWidth)
+	}
 	return []byte(strings.Join(parts, " ·\n") + "\n")
+}
+
+// pageWidth is how wide the pages' lines are (the markdown lint's MD013, .markdownlint-cli2.jsonc).
+const pageWidth = 98 // and " ·" after a part
+
+// wrap breaks s into lines of at most width characters, between words.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	line := 0
+	for i, w := range strings.Fields(s) {
+		switch {
+		case i == 0:
+		case line+1+utf8.RuneCountInString(w) > width:
+			b.WriteString("\n")
+			line = 0
+		default:
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(w)
+		line += utf8.RuneCountInString(w)
+	}
+	return b.String()
 }

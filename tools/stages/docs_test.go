@@ -21,7 +21,7 @@ func TestDocs(t *testing.T) {
 	}
 	got := string(want["b/README.md"])
 	for _, part := range []string{
-		"<!-- stages:files -->\n```\nb/\n  Dockerfile  (new)\n  main.go  (changed)\n```\n<!-- /stages -->",
+		"<!-- stages:files -->\n```tree\nb/\n  Dockerfile  (new)\n  main.go  (changed)\n```\n<!-- /stages -->",
 		"\nprose\n",
 		"--- /dev/null\n+++ b/Dockerfile\n@@ -0,0 +1 @@\n+FROM scratch\n",
 		"--- a/main.go\n+++ b/main.go\n",
@@ -82,5 +82,17 @@ func TestDocsFloorCapture(t *testing.T) {
 		"<!-- stages:capture ps -->\n```console\n$ docker compose ps\nsame on both\n```\n<!-- /stages -->\n"
 	if got := string(out["a/README.md"]); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("**Next:** [The production setup on Docker Swarm](../07-swarm/README.md) adds a stack of 3 replicas behind a proxy.", 40)
+	for _, line := range strings.Split(got, "\n") {
+		if len([]rune(line)) > 40 {
+			t.Errorf("line %q is over 40 characters", line)
+		}
+	}
+	if strings.Join(strings.Fields(got), " ") != "**Next:** [The production setup on Docker Swarm](../07-swarm/README.md) adds a stack of 3 replicas behind a proxy." {
+		t.Errorf("wrap changed the words: %q", got)
 	}
 }

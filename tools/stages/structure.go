@@ -85,16 +85,26 @@ func pageStructure(text string, first bool) []string {
 
 	// What you will learn: 3 to 6 bullets, each with a link.
 	if at := heading("## What you will learn"); at >= 0 {
-		n := 0
+		// A bullet goes on over the indented lines below it.
+		var items []string
+		inItem := false
 		for _, l := range lines[at+1:] {
 			if strings.HasPrefix(l, "#") {
 				break
 			}
-			if bullet.MatchString(l) {
-				n++
-				if !link.MatchString(l) {
-					problems = append(problems, fmt.Sprintf("what you will learn: %q links no docs page", l))
-				}
+			switch {
+			case bullet.MatchString(l):
+				items, inItem = append(items, l), true
+			case inItem && strings.HasPrefix(l, "  ") && strings.TrimSpace(l) != "":
+				items[len(items)-1] += " " + strings.TrimSpace(l)
+			default:
+				inItem = false
+			}
+		}
+		n := len(items)
+		for _, item := range items {
+			if !link.MatchString(item) {
+				problems = append(problems, fmt.Sprintf("what you will learn: %q links no docs page", item))
 			}
 		}
 		if n < 3 || n > 6 {

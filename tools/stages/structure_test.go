@@ -61,6 +61,12 @@ func TestPageStructure(t *testing.T) {
 		{"a bullet with no link", func(s string) string {
 			return strings.Replace(s, "- [Networks](https://docs.docker.com/engine/network/)", "- Networks", 1)
 		}, `"- Networks" links no docs page`},
+		{"a bullet wrapped, its link on its second line", func(s string) string {
+			return strings.Replace(s, "- [Networks](https://docs.docker.com/engine/network/)", "- Networks of your own:\n  [Networks](https://docs.docker.com/engine/network/)", 1)
+		}, ""},
+		{"a bullet wrapped with no link", func(s string) string {
+			return strings.Replace(s, "- [Networks](https://docs.docker.com/engine/network/)", "- Networks\n  of your own", 1)
+		}, `"- Networks of your own" links no docs page`},
 		{"one exercise", func(s string) string { return strings.Replace(s, "### Two\n", "", 1) },
 			"break it and see has 1 exercises"},
 		{"no exercises", func(s string) string { return strings.Replace(s, "## Break it and see", "## More", 1) },
