@@ -3,16 +3,12 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +36,10 @@ const (
 	// A release whose healthcheck has a typo: the command healthz does not exist.
 	swarmBuildBroken = `printf 'FROM workers-api:2\nHEALTHCHECK --interval=2s --timeout=2s --start-period=2s --retries=2 CMD ["app", "healthz"]\n' | docker build -q -t workers-api:3 -`
 	swarmCurlList    = "curl -s 127.0.0.1:8080/api/v1/workers"
+	// A worker added by hand through the proxy; -i shows the status line and the headers.
+	swarmAddWorker = `curl -s -i -X POST -H 'Content-Type: application/json' \
+  -d '{"name":"Ada Lovelace","email":"ada@example.com","role":"engineer"}' \
+  http://127.0.0.1:8080/api/v1/workers`
 	// The load the page has the learner run in a second terminal during an update: a fixed
 	// number of GET reads through the proxy, counted by HTTP status (000: no answer).
 	swarmLoop = `i=0; while [ "$i" -lt 600 ]; do
@@ -73,6 +73,9 @@ type swarmStack struct {
 	dir, name string
 	url       string // the proxy's published port, on 127.0.0.1
 	addr      string // the same, as 127.0.0.1:port
+	// The workers the updates' load wrote and the API answered 201 for: a later part checks
+	// that they are still there.
+	writes []worker.Worker
 }
 
 // run runs a README command in the stage copy, with the stack's name in place of "workers"
@@ -240,62 +243,6 @@ func (s *swarmStack) runningImages(t *testing.T) []string {
 	return images
 }
 
-// load sends GET requests to url from clients goroutines until stopped (at most limit), and
-// counts the answers that are not 2xx and the requests that got no answer.
-type load struct {
-	requests, non2xx, failed atomic.Int64
-	lastFailure              atomic.Value
-	stop                     chan struct{}
-	wg                       sync.WaitGroup
-	started                  time.Time
-}
-
-func startLoad(url string, clients int, limit time.Duration) *load {
-	l := &load{stop: make(chan struct{}), started: time.Now()}
-	deadline := time.Now().Add(limit)
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	for range clients {
-		l.wg.Go(func() {
-			for time.Now().Before(deadline) {
-				select {
-				case <-l.stop:
-					return
-				default:
-				}
-				l.requests.Add(1)
-				resp, err := client.Get(url)
-				if err != nil {
-					l.failed.Add(1)
-					l.lastFailure.Store(err.Error())
-					continue
-				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode/100 != 2 {
-					l.non2xx.Add(1)
-					l.lastFailure.Store(resp.Status)
-				}
-			}
-		})
-	}
-	return l
-}
-
-// end stops the load and fails the test on any failed request.
-func (l *load) end(t *testing.T, what string) {
-	t.Helper()
-	close(l.stop)
-	l.wg.Wait()
-	t.Logf("%s: %d requests in %s through the proxy, %d answers not 2xx, %d with no answer",
-		what, l.requests.Load(), time.Since(l.started).Round(time.Second), l.non2xx.Load(), l.failed.Load())
-	if l.requests.Load() == 0 {
-		t.Errorf("%s: no request was sent", what)
-	}
-	if l.non2xx.Load() != 0 || l.failed.Load() != 0 {
-		t.Errorf("%s: %d answers not 2xx and %d requests with no answer (last: %v)", what, l.non2xx.Load(), l.failed.Load(), l.lastFailure.Load())
-	}
-}
-
 // loadLoop is the page's load loop (swarmLoop), run as written in the background, as in the
 // learner's second terminal.
 type loadLoop struct {
@@ -364,6 +311,7 @@ func swarmDeployServesThroughTheProxyAlone(t *testing.T, s *swarmStack) {
 		t.Errorf("%s: %q (%v), want the %d workers", swarmCurlList, list, err, len(worker.Dummies()))
 	}
 	capture(t, "07-swarm", "curl-workers", s.name, swarmCurlList, list)
+	swarmAddsAWorker(t, s)
 	// The proxy's port is the only one published, in host mode (no routing mesh).
 	for _, service := range []string{"proxy", "app", "db"} {
 		ports := harness.MustDocker(t, "service", "inspect", s.name+"_"+service, "--format", "{{json .Endpoint.Ports}}")
@@ -385,6 +333,41 @@ func swarmDeployServesThroughTheProxyAlone(t *testing.T, s *swarmStack) {
 		}
 	}
 }
+
+// swarmAddsAWorker runs the page's POST through the proxy: 201, the worker with its id and
+// its Location, which then reads back by that id. The capture shows the answer's date and the
+// worker's creation time fixed, and the length of the body so fixed.
+func swarmAddsAWorker(t *testing.T, s *swarmStack) {
+	out := strings.ReplaceAll(s.mustRun(t, swarmAddWorker), "\r\n", "\n")
+	head, body, ok := strings.Cut(out, "\n\n")
+	var w worker.Worker
+	if !ok || json.Unmarshal([]byte(body), &w) != nil {
+		t.Fatalf("%s printed %q: want the headers, a blank line, and the worker as JSON", swarmAddWorker, out)
+	}
+	lines := strings.Split(head, "\n")
+	if lines[0] != "HTTP/1.1 201 Created" || w.ID < 1 || w.Name != "Ada Lovelace" || w.Email != "ada@example.com" || w.Role != "engineer" || w.CreatedAt.IsZero() ||
+		!slices.Contains(lines, fmt.Sprintf("Location: /api/v1/workers/%d", w.ID)) || !slices.Contains(lines, "Content-Type: application/json; charset=utf-8") {
+		t.Fatalf("%s printed:\n%s\nwant 201 Created, its Location and the worker sent, with an id and a creation time", swarmAddWorker, out)
+	}
+	var got worker.Worker
+	harness.GetJSON(t, fmt.Sprintf("%s/api/v1/workers/%d", s.url, w.ID), 200, &got)
+	if !sameWorker(got, w) {
+		t.Errorf("GET /api/v1/workers/%d after the POST: %+v, want %+v", w.ID, got, w)
+	}
+	body = regexpCreatedAt.ReplaceAllString(body, `"created_at":"2026-01-01T00:00:00Z"`)
+	for i, line := range lines {
+		switch {
+		case strings.HasPrefix(line, "Date: "):
+			lines[i] = "Date: Thu, 01 Jan 2026 00:00:00 GMT"
+		case strings.HasPrefix(line, "Content-Length: "):
+			lines[i] = fmt.Sprintf("Content-Length: %d", len(strings.TrimRight(body, "\n")))
+		}
+	}
+	capture(t, "07-swarm", "add-worker", s.name, swarmAddWorker, strings.Join(lines, "\n")+"\n\n"+body)
+}
+
+// regexpCreatedAt is a worker's creation time in the API's JSON.
+var regexpCreatedAt = regexp.MustCompile(`"created_at":"[^"]+"`)
 
 func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 	password, err := os.ReadFile(filepath.Join(s.dir, "secrets", "db_password"))
@@ -424,8 +407,69 @@ func swarmSecretInNoInspectAndNoEnvironment(t *testing.T, s *swarmStack) {
 	}
 }
 
-// swarmUpdateFailsNoRequest runs an update command under load and checks that no request
-// failed and that every replica runs workers-api:2 at the end.
+// swarmLoad is the load 07's updates run under, through the proxy: 4 clients reading (the
+// list and single workers in turn), 2 adding workers. Its deadline is far beyond an update's
+// few minutes; a test that reaches it fails.
+func (s *swarmStack) startLoad(t *testing.T, tag string) *load {
+	t.Helper()
+	s.seeded(t)
+	l := startLoad(t, loadSpec{base: s.url, readers: 4, writers: 2, pause: 20 * time.Millisecond, limit: 10 * time.Minute, tag: tag})
+	// Running before the operation starts: each kind has been answered a few times.
+	l.settled(t, l.started, 5, 30*time.Second)
+	return l
+}
+
+// swarmWant is what 07's load must do during an update: every request answered right, at a
+// rate and with no gap that says the clients were served all along, not queued.
+var swarmWant = loadWant{
+	minReads: 200, minReadRate: 10, maxReadGap: 3 * time.Second,
+	minWrites: 50, minWriteRate: 2, maxWriteGap: 3 * time.Second,
+}
+
+// seeded runs seed_db, which adds nothing when the workers are there already: the load reads
+// them, also in a subtest run alone.
+func (s *swarmStack) seeded(t *testing.T) {
+	t.Helper()
+	id := s.containers(t, "app")
+	if len(id) == 0 {
+		t.Fatal("no app container runs")
+	}
+	harness.MustDocker(t, "exec", id[0], "app", "seed_db")
+}
+
+// psql runs SQL in the database's task, and returns what it printed, unaligned.
+func (s *swarmStack) psql(t *testing.T, sql string) string {
+	t.Helper()
+	db := s.containers(t, "db")
+	if len(db) != 1 {
+		t.Fatalf("%d database containers run, want 1", len(db))
+	}
+	return harness.MustDocker(t, "exec", db[0], "psql", "-U", "workers", "-d", "workers", "-tAc", sql)
+}
+
+// endLoad ends an operation's load once the load has run past the operation's end (opEnd)
+// and the tasks it replaced (replaced) are gone, checks what the load did, and that every
+// write it got a 201 for is in the table. It keeps the writes for the later parts' checks.
+func (s *swarmStack) endLoad(t *testing.T, l *load, what string, opStart, opEnd time.Time, replaced []string) loadReport {
+	t.Helper()
+	pollFor(t, time.Minute, "the replaced app containers to be gone", func() bool {
+		for _, id := range replaced {
+			if harness.Docker("ps", "-q", "--filter", "id="+id).Stdout != "" {
+				return false
+			}
+		}
+		return true
+	})
+	l.settled(t, time.Now(), 20, 30*time.Second)
+	r := l.end(t, what, opStart, opEnd, swarmWant)
+	assertWritesKept(t, what, r.writeResult, parseRows(t, s.psql(t, rowsOfTagSQL(l.spec.tag))))
+	s.writes = append(s.writes, r.writeResult.acked...)
+	return r
+}
+
+// swarmUpdateFailsNoRequest runs an update command under load (reads and writes, and the
+// page's loop) and checks that no request failed and that every replica was replaced: by
+// workers-api:2 for the update to the new tag, by the image it ran for the forced update.
 func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string) {
 	if command == swarmUpdate {
 		// The new release, built as the README says. Built from the same code it is the same
@@ -433,20 +477,29 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		s.mustRun(t, swarmBuild2)
 	}
 	before := s.containers(t, "app")
-	loop := s.startLoop(t)
-	l := startLoad(s.url+"/api/v1/workers", 4, 5*time.Minute)
-	started := time.Now()
-	out := s.mustRun(t, command)
-	ended := time.Now()
-	time.Sleep(2 * time.Second) // and a moment after the last old task stopped
-	l.end(t, fmt.Sprintf("%s (the update took %s)", name, ended.Sub(started).Round(time.Second)))
-	loopOut := loop.wait(t, name, ended)
-	capture(t, "07-swarm", name, s.name, command, out)
-	if command == swarmUpdate {
-		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
+	images := s.runningImages(t)
+	if len(images) != 3 || images[0] != images[2] {
+		t.Fatalf("the app's running tasks run %v before the update, want one image on all 3", images)
 	}
-	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
-		t.Errorf("the app's running tasks run %v, want workers-api:2 on all 3", got)
+	want := images[0]
+	if command == swarmUpdate {
+		want = "workers-api:2"
+	}
+	loop := s.startLoop(t)
+	l := s.startLoad(t, "07-"+name)
+	started := time.Now()
+	out, err := s.run(t, command)
+	ended := time.Now()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out != s.name+"_app\n" {
+		t.Errorf("%s printed %q, want the service's name alone", command, out)
+	}
+	s.endLoad(t, l, name, started, ended, before)
+	loopOut := loop.wait(t, name, ended)
+	if got := s.runningImages(t); !slices.Equal(got, []string{want, want, want}) {
+		t.Errorf("the app's running tasks run %v, want %s on all 3", got, want)
 	}
 	// Every task was replaced: none of the containers from before runs now.
 	after := s.containers(t, "app")
@@ -458,33 +511,62 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 			t.Errorf("container %.12s ran before the update and still does: not every task was replaced", id)
 		}
 	}
+	if t.Failed() {
+		return
+	}
+	capture(t, "07-swarm", name, s.name, command, out)
 	if command == swarmUpdate {
+		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
 		capture(t, "07-swarm", "tasks-after-update", s.name, swarmTasks, s.mustRun(t, swarmTasks))
 	}
 }
 
+// regexpExitStatus is the line the page's broken update ends with: the update's own status.
+var regexpExitStatus = regexp.MustCompile(`(?m)^exit status (\d+)\n\z`)
+
 func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 	s.mustRun(t, swarmBuildBroken)
+	before := s.containers(t, "app")
 	loop := s.startLoop(t)
-	l := startLoad(s.url+"/api/v1/workers", 4, 5*time.Minute)
+	l := s.startLoad(t, "07-rollback")
 	started := time.Now()
 	out, err := s.run(t, swarmBroken)
 	ended := time.Now()
-	l.end(t, fmt.Sprintf("failed update (rolled back in %s)", ended.Sub(started).Round(time.Second)))
-	loopOut := loop.wait(t, "failed update", ended)
+	// The page's command prints the update's exit status itself (the echo's is always 0):
+	// the update must have exited 0, Swarm's rollback being no error of the command.
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	capture(t, "07-swarm", "update-broken", s.name, swarmBroken, out)
-	capture(t, "07-swarm", "load-rollback", s.name, swarmLoop, loopOut)
+	m := regexpExitStatus.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("%s printed %q: no exit status line at its end", swarmBroken, out)
+	}
+	if m[1] != "0" || strings.TrimSuffix(out, m[0]) != s.name+"_app\n" {
+		t.Errorf("%s printed %q: want the service's name, and the update's exit status 0", swarmBroken, out)
+	}
+	s.endLoad(t, l, "failed update and its rollback", started, ended, nil)
+	loopOut := loop.wait(t, "failed update", ended)
 	status := s.mustRun(t, swarmStatus)
-	capture(t, "07-swarm", "update-broken-status", s.name, swarmStatus, status)
 	if !strings.HasPrefix(status, "workers-api:2: rollback_completed") {
 		t.Errorf("after the failed update: %q, want workers-api:2, rollback_completed", status)
 	}
 	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
 		t.Errorf("the app's running tasks run %v after the rollback, want workers-api:2 on all 3", got)
 	}
+	now := s.containers(t, "app")
+	kept := 0
+	for _, id := range now {
+		if slices.Contains(before, id) {
+			kept++
+		}
+	}
+	t.Logf("after the rollback, %d of the %d app containers are those from before the failed update", kept, len(now))
+	if t.Failed() {
+		return
+	}
+	capture(t, "07-swarm", "update-broken", s.name, swarmBroken, out)
+	capture(t, "07-swarm", "load-rollback", s.name, swarmLoop, loopOut)
+	capture(t, "07-swarm", "update-broken-status", s.name, swarmStatus, status)
 }
 
 // swarmDataSurvivesTheDatabaseTaskKilled: the page's kill of the database's container; Swarm
@@ -534,6 +616,14 @@ func swarmDataSurvivesTheDatabaseTaskKilled(t *testing.T, s *swarmStack) {
 		t.Errorf("%s after the kill: %q (%v), want the fifth worker seed_db wrote", swarmCurlOne, one, err)
 	}
 	capture(t, "07-swarm", "curl-after-kill", s.name, swarmCurlOne, one)
+	// Every write the updates' load got a 201 for (Part 4, above) is there after the kill too.
+	rows := parseRows(t, s.psql(t, "SELECT email, id FROM workers WHERE email LIKE '07-%@example.com'"))
+	for _, w := range s.writes {
+		if id, ok := rows[w.Email]; !ok || id != w.ID {
+			t.Errorf("the write of %s, answered 201 with id %d before the kill, is not in the table after it (id %d, found %v)", w.Email, w.ID, id, ok)
+		}
+	}
+	t.Logf("%d writes answered 201 during the updates: all in the table after the kill", len(s.writes))
 	t.Logf("the database task was replaced and served the rows again %s after the kill", time.Since(started).Round(time.Second))
 }
 

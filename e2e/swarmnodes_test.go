@@ -173,9 +173,18 @@ func TestSwarmThreeNodes(t *testing.T) {
 		}
 		return nil
 	})
+	// The workers the load reads, written by seed_db in an app task, on its node.
+	for _, n := range nodes {
+		if slices.Contains(before[n.name], "app") {
+			app := strings.Fields(n.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+stack+"_app"))
+			n.docker(t, "exec", app[0], "app", "seed_db")
+			break
+		}
+	}
 
-	l := startLoad(url, 8, 3*time.Minute)
-	time.Sleep(3 * time.Second)
+	l := startLoad(t, loadSpec{base: fmt.Sprintf("http://127.0.0.1:%d", entry.port), readers: 6, writers: 2,
+		pause: 20 * time.Millisecond, limit: 10 * time.Minute, tag: "nodes"})
+	l.settled(t, l.started, 5, 30*time.Second)
 	stopped := time.Now()
 	harness.MustDocker(t, "stop", name+"-"+victim.name)
 	var after map[string][]string
@@ -186,12 +195,21 @@ func TestSwarmThreeNodes(t *testing.T) {
 		}
 		return nil
 	})
-	rescheduled := time.Since(stopped)
+	rescheduled := time.Now()
 	state := manager.docker(t, "node", "inspect", victim.name, "--format", "{{.Status.State}}")
-	time.Sleep(3 * time.Second)
-	l.end(t, fmt.Sprintf("%s stopped under load", victim.name))
+	l.settled(t, time.Now(), 20, 30*time.Second)
+	r := l.end(t, fmt.Sprintf("%s stopped, until its replicas run elsewhere", victim.name), stopped, rescheduled, loadWant{
+		minReads: 100, minReadRate: 5, maxReadGap: 3 * time.Second,
+		minWrites: 20, minWriteRate: 1, maxWriteGap: 5 * time.Second,
+	})
+	db := strings.Fields(manager.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+stack+"_db"))
+	if len(db) != 1 {
+		t.Fatalf("%d database containers on %s, want 1", len(db), manager.name)
+	}
+	rows := manager.docker(t, "exec", db[0], "psql", "-U", "workers", "-d", "workers", "-tAc", rowsOfTagSQL("nodes"))
+	assertWritesKept(t, "node stopped", r.writeResult, parseRows(t, rows))
 	t.Logf("3 nodes; running tasks by node before: %v; after %s stopped: %v (its app replicas rescheduled %s after the stop; the node is %s)",
-		before, victim.name, after, rescheduled.Round(time.Second), state)
+		before, victim.name, after, rescheduled.Sub(stopped).Round(time.Second), state)
 	if state != "down" {
 		t.Errorf("the stopped node is %q to the manager, want down", state)
 	}
