@@ -23,16 +23,9 @@ import (
 var normalisers = []struct {
 	re   *regexp.Regexp
 	with string
-	// once: applied only where the pattern matches exactly once in the capture.
-	once bool
 }{
 	// Terminal control sequences (compose clears its progress lines).
 	{re: terminalControl},
-	// Compose 2.26 names only the first missing variable it meets, which varies from run to
-	// run; Compose v5 names every one, in a fixed order, so its lines are kept as they are.
-	{re: regexp.MustCompile(`error while interpolating services\.\S+: required variable \S+ is missing a value`),
-		with: "error while interpolating services.db.environment.POSTGRES_USER: required variable POSTGRES_USER is missing a value",
-		once: true},
 	// The machine's DNS server, in an error of a lookup that could not be made offline.
 	{re: regexp.MustCompile(`lookup (\S+) on [0-9.]+:53`), with: "lookup $1 on <your DNS server>:53"},
 	{re: regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), with: "2026-01-01T00:00:00Z"},
@@ -55,9 +48,6 @@ func capture(t *testing.T, stage, name, project, command, output string) {
 		text = strings.ReplaceAll(text, project, learnerProject(stage))
 	}
 	for _, n := range normalisers {
-		if n.once && len(n.re.FindAllStringIndex(text, 2)) != 1 {
-			continue
-		}
 		text = n.re.ReplaceAllString(text, n.with)
 	}
 	file := filepath.Join("..", "docs", "captured", stage, name+".txt")
@@ -67,20 +57,22 @@ func capture(t *testing.T, stage, name, project, command, output string) {
 		// else, that text is kept apart, for the pages to say what an older Docker shows.
 		floor := filepath.Join("..", "docs", "captured", "floor", stage, name+".txt")
 		if update {
-			if current, err := os.ReadFile(file); err == nil && string(current) == text {
-				if err := os.Remove(floor); err != nil && !os.IsNotExist(err) {
-					t.Fatal(err)
+			whenPassed(t, func() {
+				if current, err := os.ReadFile(file); err == nil && string(current) == text {
+					if err := os.Remove(floor); err != nil && !os.IsNotExist(err) {
+						t.Error(err)
+					}
+					return
 				}
-				return
-			}
-			writeCapture(t, floor, text)
+				writeCapture(t, floor, text)
+			})
 			return
 		}
 		if _, err := os.Stat(floor); err == nil {
 			file = floor
 		}
 	} else if update {
-		writeCapture(t, file, text)
+		whenPassed(t, func() { writeCapture(t, file, text) })
 		return
 	}
 	want, err := os.ReadFile(file)
@@ -93,13 +85,25 @@ func capture(t *testing.T, stage, name, project, command, output string) {
 	}
 }
 
+// whenPassed runs write when the test ends, if it passed; else it says which capture it kept.
+func whenPassed(t *testing.T, write func()) {
+	t.Cleanup(func() {
+		if t.Failed() || t.Skipped() {
+			t.Log("the test failed: a capture it made is not recorded")
+			return
+		}
+		write()
+	})
+}
+
 func writeCapture(t *testing.T, file, text string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 }
 

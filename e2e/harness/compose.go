@@ -80,6 +80,26 @@ func (p *Project) Up(args ...string) {
 	p.t.Logf("%s up in %s", p.Name, time.Since(start).Round(time.Millisecond))
 }
 
+// UpOnFreePorts is Up with each of vars, variables the compose file publishes a host port
+// from, set to a port of FreePort's; when Docker finds one taken meanwhile, it runs up
+// again on new ports (WithFreePorts). It returns the ports, in the order of vars.
+func (p *Project) UpOnFreePorts(vars ...string) []int {
+	p.t.Helper()
+	env := p.Env
+	ports, out, err := WithFreePorts(p.t, len(vars), func(ports []int) (string, error) {
+		p.Env = env
+		for i, v := range vars {
+			p.Env = append(p.Env, fmt.Sprintf("%s=%d", v, ports[i]))
+		}
+		r := p.Compose("up", "-d", "--build", "--wait")
+		return r.Output(), r.Err
+	})
+	if err != nil {
+		p.t.Fatalf("%v\n%s", err, out)
+	}
+	return ports
+}
+
 // Exec runs a command in a running service container (no TTY).
 func (p *Project) Exec(service string, cmd ...string) Result {
 	return p.Compose(append([]string{"exec", "-T", service}, cmd...)...)

@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,14 +15,34 @@ import (
 // CommandTimeout bounds one docker command; builds of a stage image take well under it.
 const CommandTimeout = 10 * time.Minute
 
-// Result is what one command printed.
+// Result is what one command printed, each stream apart, and how it ended.
 type Result struct {
 	Stdout, Stderr string
 	Err            error
 }
 
-// Output is stdout and stderr together, for messages.
-func (r Result) Output() string { return strings.TrimSpace(r.Stdout + "\n" + r.Stderr) }
+// Output is stdout, then stderr, as they are, for a test's own messages and checks. It is not
+// what a terminal shows (there the two streams come interleaved): a capture of what a learner
+// sees runs the command with shell() instead.
+func (r Result) Output() string {
+	if r.Stdout == "" || r.Stderr == "" || strings.HasSuffix(r.Stdout, "\n") {
+		return r.Stdout + r.Stderr
+	}
+	return r.Stdout + "\n" + r.Stderr
+}
+
+// ExitCode is the command's exit status: 0 when it succeeded, -1 when it did not run or was
+// ended by a signal.
+func (r Result) ExitCode() int {
+	if r.Err == nil {
+		return 0
+	}
+	var exit *exec.ExitError
+	if errors.As(r.Err, &exit) {
+		return exit.ExitCode()
+	}
+	return -1
+}
 
 // Cmd describes a command to run.
 type Cmd struct {
