@@ -16,7 +16,6 @@ import (
 
 	"base-docker-and-compose/shared/database"
 	"base-docker-and-compose/shared/httpapi"
-	"base-docker-and-compose/shared/logging"
 )
 
 const usage = `usage: app [command]
@@ -97,11 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	// Log lines leave in batches (shared/logging): one write, and one wake-up of Docker's log
-	// reader, for many request lines. What is still buffered is written out as run returns.
-	logOut := logging.NewWriter(stderr)
-	defer logOut.Flush()
-	log := newLogger(logOut, cfg.LogLevel, cfg.LogFormat)
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	store, err := database.Open(cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -115,12 +110,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // newLogger writes structured logs, one line a record, at the configured level: as text
 // for people, or as JSON for a log collector.
+//
+// Each line is one write to w, made before the call that logs it returns: a request's line
+// is on its way to `docker logs` before the request's answer is. Lines held in the process
+// to be written in batches would cost fewer writes (and fewer wake-ups of Docker's log
+// reader), but a SIGKILL, the OOM killer, a crash or the second Ctrl-C's os.Exit would lose
+// them: the last lines, which are the ones read after such an end.
 func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		h = slog.NewJSONHandler(w, opts)
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	// A warning or an error is written out at once, not in the next batch.
-	return slog.New(logging.FlushWarnings(h, w))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
