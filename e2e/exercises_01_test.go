@@ -28,10 +28,12 @@ func TestExercise01DatabaseURLScheme(t *testing.T) {
 		from: `DATABASE_URL="postgres://`, to: `DATABASE_URL="postgress://`,
 	})
 	container := harness.UniqueName(t)
-	dbPort := harness.FreePort(t)
 	t.Cleanup(func() { harness.Docker("rm", "-f", "-v", container) })
 
-	out, err := shell(t, dir, []string{"DB_CONTAINER=" + container, fmt.Sprintf("DB_PORT=%d", dbPort)}, "./run-local.sh")
+	ports, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		return shell(t, dir, []string{"DB_CONTAINER=" + container, fmt.Sprintf("DB_PORT=%d", ports[0])}, "./run-local.sh")
+	})
+	dbPort := ports[0]
 	want := fmt.Sprintf(`DATABASE_URL "postgress://workers:xxxxx@127.0.0.1:%d/workers?sslmode=disable": unsupported scheme "postgress"; accepted:`, dbPort)
 	if err == nil || !strings.Contains(out, want) || !strings.Contains(out, "removing the database container "+container) {
 		t.Fatalf("run-local.sh with postgress://: %v\n%s\nwant the app to refuse DATABASE_URL (%q) and the container removed", err, out, want)

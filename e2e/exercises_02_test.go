@@ -90,16 +90,20 @@ func TestExercise02PublishAllInterfaces(t *testing.T) {
 	dir := breakStage(t, exercise{stage, "break-publish-all-interfaces", "run-dockered.sh",
 		`--publish "127.0.0.1:$PORT:8080"`, `--publish "$PORT:8080"`})
 	name := harness.UniqueName(t)
-	port := harness.FreePort(t)
-	env := []string{"NAME=" + name, fmt.Sprintf("PORT=%d", port)}
 	// Not shell: the test's context is cancelled before its cleanups run.
-	t.Cleanup(func() { harness.Cmd{Dir: dir, Env: env, Name: "./run-dockered.sh", Args: []string{"down"}}.Run() })
-	if out, err := shell(t, dir, env, "./run-dockered.sh"); err != nil {
+	t.Cleanup(func() {
+		harness.Cmd{Dir: dir, Env: []string{"NAME=" + name}, Name: "./run-dockered.sh", Args: []string{"down"}}.Run()
+	})
+	ports, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		return shell(t, dir, []string{"NAME=" + name, fmt.Sprintf("PORT=%d", ports[0])}, "./run-dockered.sh")
+	})
+	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	port := ports[0]
 
 	command := "docker port " + name + "-app 8080"
-	out, err := shell(t, dir, nil, command)
+	out, err = shell(t, dir, nil, command)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("0.0.0.0:%d", port)) || strings.Contains(out, "127.0.0.1") {
 		t.Fatalf("%v\n%s\nwant the port published on 0.0.0.0", err, out)
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,16 +94,27 @@ func TestExercise03PortsAllInterfaces(t *testing.T) {
 	// The learner's line as it is, but for the host port: 8080 may be taken on this machine,
 	// so a free one takes its place (and the capture shows it as 8080). No override of ports
 	// here, unlike stageProjectIn's, which would put 127.0.0.1 back.
-	port := harness.FreePort(t)
-	edit(t, filepath.Join(dir, "compose.yaml"), func(s string) string {
-		return strings.Replace(s, `"8080:8080"`, fmt.Sprintf(`"%d:8080"`, port), 1)
-	})
+	learners, err := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := harness.NewProject(t, dir)
 	p.Override(fmt.Sprintf("services:\n  app:\n    image: !reset null\nvolumes:\n  pgdata:\n    name: %s-pgdata\n", p.Name))
-	p.Up()
+	ports, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		mine := strings.Replace(string(learners), `"8080:8080"`, fmt.Sprintf(`"%d:8080"`, ports[0]), 1)
+		if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(mine), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := p.Compose("up", "-d", "--build", "--wait")
+		return r.Output(), r.Err
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	port := ports[0]
 
 	command := psCommand()
-	out, err := shell(t, dir, inProject(p), command)
+	out, err = shell(t, dir, inProject(p), command)
 	if err != nil || !strings.Contains(out, fmt.Sprintf("0.0.0.0:%d->8080/tcp", port)) || strings.Contains(out, "127.0.0.1") {
 		t.Fatalf("%v\n%s\nwant the app published on 0.0.0.0", err, out)
 	}

@@ -47,7 +47,6 @@ func TestExercise05MisspeltVariable(t *testing.T) {
 
 	command := "docker compose up --wait"
 	out, err := shell(t, dir, inProject(p), command)
-	capture(t, stage, "break-env-typo", p.Name, command, out)
 	if err == nil || !strings.Contains(out, "required variable POSTGRES_USER is missing a value") {
 		t.Fatalf("up with POSTGRES_USER misspelt in .env: %v\n%s\nwant Compose's required-variable error naming POSTGRES_USER", err, out)
 	}
@@ -61,6 +60,7 @@ func TestExercise05MisspeltVariable(t *testing.T) {
 	if ps := harness.MustDocker(t, "ps", "-a", "-q", "--filter", "label=com.docker.compose.project="+p.Name); ps != "" {
 		t.Errorf("Compose created containers although a required variable has no value: %s", ps)
 	}
+	capture(t, stage, "break-env-typo", p.Name, command, firstOfMissing(t, out, "POSTGRES_USER"))
 }
 
 // .env taken out of .dockerignore: `COPY . .` copies it into the image, and the generated

@@ -15,20 +15,24 @@ import (
 
 // startPostgres starts PostgreSQL 17 (testdata/postgres) and returns a DATABASE_URL for it,
 // on its port published on 127.0.0.1.
-// Extra environment goes to compose (SMOKE_DB_PORT fixes the host port).
-func startPostgres(t *testing.T, env ...string) (string, *harness.Project) {
+// With fixedPort, the host port is one of FreePort's (SMOKE_DB_PORT), which a restart keeps;
+// else Docker picks one.
+func startPostgres(t *testing.T, fixedPort bool) (string, *harness.Project) {
 	t.Helper()
 	harness.RequireImage(t, "postgres:17-trixie")
 	p := harness.NewProject(t, "testdata/postgres")
-	p.Env = env
-	p.Up()
+	if fixedPort {
+		p.UpOnFreePorts("SMOKE_DB_PORT")
+	} else {
+		p.Up()
+	}
 	return "postgres://smoke:smoke-password@" + p.Addr("db", 5432) + "/smokedb?sslmode=disable&connect_timeout=5", p
 }
 
 // The shared store keeps its contract on a real PostgreSQL 17, as it does on SQLite in the
 // shared module's own tests.
 func TestSharedStoreOnPostgres(t *testing.T) {
-	url, _ := startPostgres(t)
+	url, _ := startPostgres(t, false)
 	storetest.Run(t, func(t *testing.T) *database.Store { return openReady(t, url) })
 }
 
@@ -48,7 +52,7 @@ func openReady(t *testing.T, url string) *database.Store {
 // layer's 503), not an unknown error; once it is back, the same store serves again.
 func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 	// The host port must survive the restart: the store's URL names it.
-	url, p := startPostgres(t, fmt.Sprintf("SMOKE_DB_PORT=%d", harness.FreePort(t)))
+	url, p := startPostgres(t, true)
 	store := openReady(t, url)
 	defer store.Close()
 	if err := store.ResetSchema(t.Context()); err != nil {
@@ -79,7 +83,7 @@ func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 // A PostgreSQL that answers and refuses the login is not waited for: a wrong password or an
 // unknown database name is ErrRejected at once, not a READY_TIMEOUT later.
 func TestWaitReadyGivesUpOnARejectedLogin(t *testing.T) {
-	url, _ := startPostgres(t)
+	url, _ := startPostgres(t, false)
 	openReady(t, url).Close() // it is up: what follows is the login alone
 	for name, bad := range map[string]string{
 		"wrong password":   strings.Replace(url, "smoke-password", "not-the-password", 1),

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,19 +38,25 @@ func TestProfilingAsTheDocsSay(t *testing.T) {
 	const inNetns = "docker run --rm --network container:$(docker compose --profile prod ps -q app-prod) golang:1.26-trixie "
 
 	t.Run("the profiler answers in the app's network namespace", func(t *testing.T) {
-		out := harness.MustDocker(t, sidecar("curl", "-fsS", "http://localhost:6060/debug/pprof/cmdline")...)
-		if out != "app" {
-			t.Errorf("/debug/pprof/cmdline: %q, want the app's command line, app", out)
+		command := inNetns + "curl -fsS http://localhost:6060/debug/pprof/cmdline"
+		out, err := shell(t, dir, inProject(p), command)
+		if err != nil || out != "app" {
+			t.Fatalf("%s: %v %q, want the app's command line, app", command, err, out)
 		}
-		capture(t, "profiling", "cmdline", p.Name, inNetns+"curl -fsS http://localhost:6060/debug/pprof/cmdline", out+"\n")
+		capture(t, "profiling", "cmdline", p.Name, command, out)
 	})
 
 	t.Run("the API's published port does not serve it", func(t *testing.T) {
 		status, body := harness.Get(t, apiURLOf(t, p, "app-prod", "/debug/pprof/"))
 		if status != 404 {
-			t.Errorf("GET /debug/pprof/ on the API's port: %d %s, want 404", status, body)
+			t.Fatalf("GET /debug/pprof/ on the API's port: %d %s, want 404", status, body)
 		}
-		capture(t, "profiling", "api-port", p.Name, "curl -s http://127.0.0.1:8080/debug/pprof/", string(body)+"\n")
+		const command = "curl -s http://127.0.0.1:8080/debug/pprof/"
+		out, err := shell(t, dir, nil, strings.Replace(command, "127.0.0.1:8080", p.Addr("app-prod", 8080), 1))
+		if err != nil || out != string(body) {
+			t.Fatalf("%s: %v %q, want the 404's body, %s", command, err, out, body)
+		}
+		capture(t, "profiling", "api-port", p.Name, command, out+"\n")
 	})
 
 	t.Run("a CPU profile under load names the app's functions", func(t *testing.T) {
@@ -80,15 +87,20 @@ func TestProfilingAsTheDocsSay(t *testing.T) {
 
 	t.Run("break it: the profiler on every interface", func(t *testing.T) {
 		start := time.Now()
-		r := p.Compose("run", "--rm", "-e", "PPROF_ADDR=0.0.0.0:6060", "app-prod")
-		if r.Err == nil {
-			t.Fatalf("the app started with PPROF_ADDR=0.0.0.0:6060:\n%s", r.Output())
+		// The page's command as written, with no -f: compose.yaml and the test's override
+		// for its names, without docs/profiling.yaml.
+		const command = "docker compose --profile prod run --rm -e PPROF_ADDR=0.0.0.0:6060 app-prod"
+		plain := *p
+		plain.Files = slices.DeleteFunc(slices.Clone(p.Files), func(f string) bool { return f == "../docs/profiling.yaml" })
+		out, err := shell(t, dir, inProject(&plain), command)
+		if err == nil {
+			t.Fatalf("the app started with PPROF_ADDR=0.0.0.0:6060:\n%s", out)
 		}
 		want := `PPROF_ADDR="0.0.0.0:6060": the profiler must listen on the loopback interface only; use 127.0.0.1:6060`
-		if !strings.Contains(r.Output(), want) {
-			t.Fatalf("compose run with PPROF_ADDR=0.0.0.0:6060:\n%s\nwant %q", r.Output(), want)
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s:\n%s\nwant %q", command, out, want)
 		}
-		capture(t, "profiling", "every-interface", p.Name, "docker compose --profile prod run --rm -e PPROF_ADDR=0.0.0.0:6060 app-prod", r.Output())
+		capture(t, "profiling", "every-interface", p.Name, command, out)
 		t.Logf("refused in %s", time.Since(start).Round(time.Millisecond))
 	})
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -36,7 +35,8 @@ func TestStage01ByHand(t *testing.T) {
 	}
 	name := harness.UniqueName(t)
 	volume := name + "-data" // the page's workers-db-data
-	dbPort, appPort := harness.FreePort(t), harness.FreePort(t)
+	// The database's port is FreePort's when docker run publishes it, another if it was taken.
+	dbPort, appPort := 0, harness.FreePort(t)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs of %s:\n%s", name, harness.Docker("logs", "--tail", "50", name).Output())
@@ -44,28 +44,34 @@ func TestStage01ByHand(t *testing.T) {
 		harness.Docker("rm", "-f", "-v", name)
 		harness.Docker("volume", "rm", "-f", volume)
 	})
-	toTest := strings.NewReplacer(
-		"workers-db", name,
-		"127.0.0.1:5432", fmt.Sprintf("127.0.0.1:%d", dbPort),
-		"127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", appPort))
-	toPage := strings.NewReplacer(
-		name, "workers-db",
-		fmt.Sprintf("127.0.0.1:%d", dbPort), "127.0.0.1:5432",
-		fmt.Sprintf("127.0.0.1:%d", appPort), "127.0.0.1:8080")
+	toTest := func(s string) string {
+		return strings.NewReplacer(
+			"workers-db", name,
+			"127.0.0.1:5432", fmt.Sprintf("127.0.0.1:%d", dbPort),
+			"127.0.0.1:8080", fmt.Sprintf("127.0.0.1:%d", appPort)).Replace(s)
+	}
+	toPage := func(s string) string {
+		return strings.NewReplacer(
+			name, "workers-db",
+			fmt.Sprintf("127.0.0.1:%d", dbPort), "127.0.0.1:5432",
+			fmt.Sprintf("127.0.0.1:%d", appPort), "127.0.0.1:8080").Replace(s)
+	}
 	// TZ=UTC: the app's log times are then ones the capture's normaliser fixes. PORT is the
 	// test's free port; the page's commands use the default, 8080.
 	env := []string{"TZ=UTC", fmt.Sprintf("PORT=%d", appPort)}
 	// run runs a page's command, in a terminal if the page gives it -it, and returns its
 	// output with the page's names and stable times.
-	run := func(command string, env []string) string {
+	try := func(command string, env []string) (string, error) {
 		t.Helper()
-		var out string
-		var err error
 		if strings.Contains(command, " -it ") {
-			out, err = inTerminal(t, dir, env, toTest.Replace(command))
-		} else {
-			out, err = shell(t, dir, env, toTest.Replace(command))
+			return inTerminal(t, dir, env, toTest(command))
 		}
+		return shell(t, dir, env, toTest(command))
+	}
+	// shown checks what a page's command printed and returns it with the page's names and
+	// stable times.
+	shown := func(command, out string, err error) string {
+		t.Helper()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -73,7 +79,24 @@ func TestStage01ByHand(t *testing.T) {
 		if strings.Contains(out, "workers:workers@") {
 			t.Fatalf("%s printed the database password:\n%s", command, out)
 		}
-		return postgresTimes.ReplaceAllString(toPage.Replace(out), "2026-01-01 00:00:00.000 UTC")
+		return postgresTimes.ReplaceAllString(toPage(out), "2026-01-01 00:00:00.000 UTC")
+	}
+	run := func(command string, env []string) string {
+		t.Helper()
+		out, err := try(command, env)
+		return shown(command, out, err)
+	}
+	// runDB runs the page's docker run of PostgreSQL, which publishes it on a port of
+	// FreePort's; where Docker finds that port taken, the container it created is removed,
+	// and the same command runs again on another port.
+	runDB := func(command string) string {
+		t.Helper()
+		_, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+			dbPort = ports[0]
+			harness.Docker("rm", "-f", name)
+			return try(command, nil)
+		})
+		return shown(command, out, err)
 	}
 	// containing runs a page's command whose output must hold each of wanted, and captures it.
 	// The app buffers its log (standard error), so its log lines and what it prints on its
@@ -132,7 +155,7 @@ func TestStage01ByHand(t *testing.T) {
   -p 127.0.0.1:5432:5432 \
   -v workers-db-data:/var/lib/postgresql/data \
   -d postgres:17-trixie`
-	out = run(dockerRun, nil)
+	out = runDB(dockerRun)
 	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
 		t.Fatalf("docker run -d printed %q, want the new container's id", out)
 	}
@@ -167,6 +190,8 @@ func TestStage01ByHand(t *testing.T) {
 	capture(t, stage, "curl-readyz", "", readyz, out+"\n")
 	containing("psql-workers", "docker exec -it workers-db psql -U workers -c 'select id, name from workers order by id'", nil,
 		fmt.Sprintf("  1 | %s\n", worker.Dummies()[0].Name), fmt.Sprintf("(%d rows)", len(worker.Dummies())))
+	// A worker of the learner's own, added through the API.
+	ada := addWorker(t, stage, fmt.Sprintf("127.0.0.1:%d", appPort))
 	server.stop(t)
 
 	// 4. docker stop: PostgreSQL gets the image's stop signal, shuts down cleanly and exits
@@ -192,7 +217,7 @@ func TestStage01ByHand(t *testing.T) {
 	containing("docker-volume-ls", "docker volume ls --filter name=workers-db-data", nil, "local     workers-db-data\n")
 
 	// 5. The same docker run again: a new container on the same volume finds the workers.
-	out = run(dockerRun, nil)
+	out = runDB(dockerRun)
 	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
 		t.Fatalf("docker run -d again printed %q, want the new container's id", out)
 	}
@@ -200,7 +225,13 @@ func TestStage01ByHand(t *testing.T) {
 	waitPostgres(t, name)
 	containing("docker-logs-again", logs, nil, "LOG:  database system is ready to accept connections")
 	containing("psql-count", "docker exec -it workers-db psql -U workers -c 'select count(*) from workers'", nil,
-		fmt.Sprintf("     %d\n(1 row)", len(worker.Dummies())))
+		fmt.Sprintf("     %d\n(1 row)", len(worker.Dummies())+1))
+	// The app again, on the new container: the worker added through the API is still there.
+	dbEnv = append([]string{fmt.Sprintf("DATABASE_URL=postgres://workers:workers@127.0.0.1:%d/workers?sslmode=disable", dbPort)}, env...)
+	server = startServer(t, dir, dbEnv)
+	waitWorkers(t, appPort, server)
+	readWorkerBack(t, stage, "add-worker-kept", fmt.Sprintf("127.0.0.1:%d", appPort), ada)
+	server.stop(t)
 
 	exactly("docker-stop-rm", "docker stop workers-db && docker rm workers-db", "workers-db\nworkers-db\n",
 		gone("container", "inspect", name))
@@ -266,14 +297,14 @@ func waitPostgres(t *testing.T, container string) {
 // background is `go run .` holding a terminal of its own.
 type background struct {
 	cmd    *exec.Cmd
-	out    *bytes.Buffer
+	out    *harness.Buffer
 	exited chan error
 }
 
 // startServer starts `go run .` in dir, in a process group of its own, as a terminal does.
 func startServer(t *testing.T, dir string, env []string) *background {
 	t.Helper()
-	b := &background{cmd: exec.Command("go", "run", "."), out: &bytes.Buffer{}, exited: make(chan error, 1)}
+	b := &background{cmd: exec.Command("go", "run", "."), out: &harness.Buffer{}, exited: make(chan error, 1)}
 	b.cmd.Dir = dir
 	b.cmd.Env = append(os.Environ(), env...)
 	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out

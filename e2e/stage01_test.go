@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,7 +25,6 @@ func TestStage01RunLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	container := harness.UniqueName(t)
-	appPort, dbPort := harness.FreePort(t), harness.FreePort(t)
 	t.Cleanup(func() { harness.Docker("rm", "-f", "-v", container) })
 
 	// An argument it does not take (as if it had a `down`) is refused before anything starts.
@@ -40,53 +38,82 @@ func TestStage01RunLocal(t *testing.T) {
 		t.Errorf("./run-local.sh down started the container %s", container)
 	}
 
-	// What an earlier run left behind: a container of the same name, running.
-	harness.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
-
-	var out bytes.Buffer
-	cmd := exec.Command("./run-local.sh")
-	cmd.Dir = stage
-	cmd.Env = append(os.Environ(), "DB_CONTAINER="+container,
-		fmt.Sprintf("DB_PORT=%d", dbPort), fmt.Sprintf("PORT=%d", appPort))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// run-local.sh, in a process group of its own as a terminal runs it, on two free ports,
+	// until it serves the workers; where Docker (or the app) finds a port taken meanwhile, it
+	// runs again on new ones. Each try starts from what an earlier run left behind: a
+	// container of the same name, running.
+	var (
+		appPort, dbPort int
+		out             *harness.Buffer // read while run-local.sh still writes
+		cmd             *exec.Cmd
+		exited          chan error
+		workers         []worker.Worker
+	)
 	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if t.Failed() {
+		if cmd != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+		if t.Failed() && out != nil {
 			t.Logf("run-local.sh printed:\n%s", out.String())
 		}
 	})
-
-	base := fmt.Sprintf("http://127.0.0.1:%d", appPort)
-	var workers []worker.Worker
-	harness.Eventually(t, 3*time.Minute, func() error {
-		select {
-		case err := <-exited:
-			t.Fatalf("run-local.sh exited before serving: %v\n%s", err, out.String())
-		default:
+	_, printed, err := harness.WithFreePorts(t, 2, func(ports []int) (string, error) {
+		appPort, dbPort = ports[0], ports[1]
+		harness.Docker("rm", "-f", "-v", container)
+		harness.MustDocker(t, "run", "-d", "--name", container, "postgres:17-trixie", "sleep", "infinity")
+		out = &harness.Buffer{}
+		cmd = exec.Command("./run-local.sh")
+		cmd.Dir = stage
+		cmd.Env = append(os.Environ(), "DB_CONTAINER="+container,
+			fmt.Sprintf("DB_PORT=%d", dbPort), fmt.Sprintf("PORT=%d", appPort))
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		status, body, err := harness.TryGet(base + "/api/v1/workers")
-		if err != nil || status != 200 {
-			return fmt.Errorf("GET /api/v1/workers: %d %s %v", status, body, err)
+		exited = make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		deadline := time.Now().Add(3 * time.Minute)
+		for {
+			select {
+			case err := <-exited:
+				return out.String(), fmt.Errorf("run-local.sh exited before serving: %v", err)
+			default:
+			}
+			status, body, err := harness.TryGet(fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", appPort))
+			if err == nil && status == 200 {
+				workers = nil
+				return "", jsonUnmarshal(body, &workers)
+			}
+			if time.Now().After(deadline) {
+				return out.String(), fmt.Errorf("run-local.sh does not serve after 3 minutes: GET /api/v1/workers: %d %s %v", status, body, err)
+			}
+			time.Sleep(250 * time.Millisecond)
 		}
-		workers = nil
-		return jsonUnmarshal(body, &workers)
 	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, printed)
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d", appPort)
 	if len(workers) != len(worker.Dummies()) {
 		t.Errorf("the API serves %d workers, want the %d seeded", len(workers), len(worker.Dummies()))
 	}
 	harness.GetJSON(t, base+"/readyz", 200, &map[string]string{})
-	for _, c := range []struct{ name, path string }{
-		{"curl-worker", "/api/v1/workers/1"}, {"curl-missing", "/api/v1/workers/999"}, {"curl-bad-id", "/api/v1/workers/abc"},
+	for _, c := range []struct {
+		name, path string
+		status     int
+		body       string
+	}{
+		{"curl-worker", "/api/v1/workers/1", 200, fmt.Sprintf(`{"id":1,"name":%q,`, worker.Dummies()[0].Name)},
+		{"curl-missing", "/api/v1/workers/999", 404, `{"error":"worker not found"}`},
+		{"curl-bad-id", "/api/v1/workers/abc", 400, `{"error":"the worker id must be a positive integer"}`},
 	} {
 		out, err := shell(t, "", nil, fmt.Sprintf("curl -s 127.0.0.1:%d%s", appPort, c.path))
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || !strings.HasPrefix(out, c.body) {
+			t.Fatalf("curl -s %s: %v\n%s\nwant %s", c.path, err, out, c.body)
+		}
+		if status, body := harness.Get(t, base+c.path); status != c.status || string(body) != out {
+			t.Fatalf("GET %s: %d %s, want %d and the body curl printed", c.path, status, body, c.status)
 		}
 		capture(t, "01-starting-point", c.name, "", "curl -s 127.0.0.1:8080"+c.path, out+"\n")
 	}

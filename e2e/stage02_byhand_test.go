@@ -24,7 +24,7 @@ func TestStage02ByHand(t *testing.T) {
 	const stage = "02-dockerizing"
 	const dir = "../" + stage
 	name := harness.UniqueName(t)
-	port := harness.FreePort(t)
+	var port int // the app's, from FreePort, when it is run
 	network, db, app := name+"-net", name+"-db", name+"-app"
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -162,7 +162,18 @@ func TestStage02ByHand(t *testing.T) {
 	const runApp = "docker run -d --name workers-02-app --network workers-02-net \\\n" +
 		"  -e DATABASE_URL='postgres://workers:workers@workers-02-db:5432/workers?sslmode=disable' \\\n" +
 		"  -p 127.0.0.1:8080:8080 workers-02-app"
-	detached("byhand-run-app", runApp)
+	// Docker may find the free port taken by the time it binds it: the container it created
+	// is then removed, and the same command runs again on another port.
+	ports, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		port = ports[0]
+		harness.Docker("rm", "-f", app)
+		return shell(t, dir, nil, ours(runApp))
+	})
+	port = ports[0]
+	if err != nil || !regexp.MustCompile(`^[0-9a-f]{64}\n$`).MatchString(out) {
+		t.Fatalf("%s: %v %q, want the container's id", runApp, err, out)
+	}
+	record("byhand-run-app", runApp, out)
 	const ps = "docker ps --filter name=workers-02 --format '{{.Names}}: {{.State}}, {{.Ports}}'"
 	out = run(ps)
 	if want := fmt.Sprintf("%s: running, 127.0.0.1:%d->8080/tcp\n%s: running, 5432/tcp\n", app, port, db); out != want {

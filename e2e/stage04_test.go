@@ -43,15 +43,19 @@ func TestStage04Entrypoint(t *testing.T) {
 		t.Fatalf("%v\n%s\nwant the %d dummy workers", err, out, len(worker.Dummies()))
 	}
 	capture(t, "04-entrypoint", "curl-workers", "", "curl -s 127.0.0.1:8080/api/v1/workers", out+"\n")
+	// A worker of the learner's own, through the API.
+	ada := addWorker(t, "04-entrypoint", p.Addr("app", 8080))
 
-	// A row of our own must survive a restart of the app: an entrypoint that runs create_db
-	// drops every table at each start; this one only creates what is missing.
+	// Rows of our own (the API's, and one by psql) must survive a restart of the app: an
+	// entrypoint that runs create_db drops every table at each start; this one only creates
+	// what is missing.
 	psql(t, p, "INSERT INTO workers (name, email, role) VALUES ('Added By Hand', 'by.hand@example.com', 'tester')")
 	p.MustCompose("restart", "app")
 	p.Up()
-	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+1 {
-		t.Errorf("after restarting the app: %d workers, want %d (the seeded ones and ours)", n, len(worker.Dummies())+1)
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+2 {
+		t.Errorf("after restarting the app: %d workers, want %d (the seeded ones and ours)", n, len(worker.Dummies())+2)
 	}
+	assertWorker(t, p.Addr("app", 8080), ada)
 
 	// PID 1 is the app itself (the entrypoint exec'd it), running as a non-root user.
 	if comm := p.Exec("app", "cat", "/proc/1/comm"); strings.TrimSpace(comm.Stdout) != "app" {
@@ -73,14 +77,33 @@ func TestStage04Entrypoint(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(3 * time.Second) // still waiting, not failed
+	// Still waiting, not failed: each failed try is followed by a `sleep 1` and another try,
+	// in the app's container, which keeps running meanwhile. Three of them are three tries.
+	waiting := p.MustCompose("ps", "-q", "app")
+	sleeps := map[string]bool{}
+	harness.Poll(t, 30*time.Second, 200*time.Millisecond, func() error {
+		top := harness.Docker("top", waiting, "-o", "pid,args")
+		if top.Err != nil {
+			return fmt.Errorf("docker top: %v %s (the app is %s)", top.Err, top.Output(),
+				p.Compose("ps", "-a", "--format", "{{.State}}", "app").Stdout)
+		}
+		for _, line := range strings.Split(top.Stdout, "\n") {
+			if f := strings.Fields(line); len(f) == 3 && f[1] == "sleep" && f[2] == "1" {
+				sleeps[f[0]] = true
+			}
+		}
+		if len(sleeps) < 3 {
+			return fmt.Errorf("the entrypoint has waited %d times, want 3:\n%s", len(sleeps), top.Stdout)
+		}
+		return nil
+	})
 	if state := p.MustCompose("ps", "-a", "--format", "{{.State}}", "app"); state != "running" {
 		t.Fatalf("while the database is stopped the app is %q, want running (waiting)", state)
 	}
 	p.MustCompose("start", "db")
 	p.Up()
-	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+1 {
-		t.Errorf("after the late database: %d workers, want %d", n, len(worker.Dummies())+1)
+	if n := len(listWorkers(t, p)); n != len(worker.Dummies())+2 {
+		t.Errorf("after the late database: %d workers, want %d", n, len(worker.Dummies())+2)
 	}
 
 	// No database at all: the wait times out with a message and a non-zero exit.

@@ -78,14 +78,20 @@ func TestStage06Dev(t *testing.T) {
 	prev.Up()
 	beforeYouStart(t, readme, prevDir, dir, prev)
 	p.Up()
-	capture(t, "06-profiles", "ps-dev", p.Name, psCommand(), p.MustCompose("ps", "--format", psFormat))
+	env := inProject(p)
+	ps, err := shell(t, dir, env, psCommand())
+	if err != nil || !strings.Contains(ps, "app-dev: running, healthy, 127.0.0.1:") || !strings.Contains(ps, "db: running, healthy, 5432/tcp") || strings.Contains(ps, "app-prod") {
+		t.Fatalf("%s: %v\n%s\nwant app-dev and db healthy, the app on 127.0.0.1, no app-prod", psCommand(), err, ps)
+	}
 	if n := len(listWorkersOf(t, p, "app-dev")); n != len(worker.Dummies()) {
 		t.Fatalf("dev: %d workers, want %d", n, len(worker.Dummies()))
 	}
 	if logs := p.Compose("logs", "app-dev").Stdout; !strings.Contains(logs, "level=DEBUG") {
 		t.Errorf("dev logs hold no debug line:\n%s", logs)
 	}
-	env := inProject(p)
+	capture(t, "06-profiles", "ps-dev", p.Name, psCommand(), ps)
+	// A worker of the learner's own, through the dev app's API.
+	addWorker(t, "06-profiles", p.Addr("app-dev", 8080))
 	if out, err := shell(t, dir, env, "docker compose down"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -94,7 +100,7 @@ func TestStage06Dev(t *testing.T) {
 	watch := exec.Command("sh", "-c", "docker compose up --watch")
 	watch.Dir = dir
 	watch.Env = append(os.Environ(), env...)
-	var watchOut bytes.Buffer
+	var watchOut harness.Buffer
 	watch.Stdout, watch.Stderr = &watchOut, &watchOut
 	watch.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := watch.Start(); err != nil {
@@ -179,12 +185,13 @@ func TestStage06Dev(t *testing.T) {
 // prod: healthy on distroless, not root, no shell, read-only, no capabilities; the data
 // survives down and up; docker stop is quick; the password is in no inspect and no image.
 func TestStage06Prod(t *testing.T) {
-	p, _, password := stage06(t, "prod")
+	p, dir, password := stage06(t, "prod")
 	p.Up()
-	capture(t, "06-profiles", "ps-prod", p.Name, psCommandProd(), p.MustCompose("ps", "--format", psFormat))
-	if services := p.MustCompose("ps", "--services"); strings.Contains(services, "app-dev") {
-		t.Errorf("--profile prod started the dev app:\n%s", services)
+	ps, err := shell(t, dir, inProject(p), psCommandProd())
+	if err != nil || !strings.Contains(ps, "app-prod: running, healthy, 127.0.0.1:") || !strings.Contains(ps, "db: running, healthy, 5432/tcp") || strings.Contains(ps, "app-dev") {
+		t.Fatalf("%s: %v\n%s\nwant app-prod and db healthy, the app on 127.0.0.1, no app-dev", psCommandProd(), err, ps)
 	}
+	capture(t, "06-profiles", "ps-prod", p.Name, psCommandProd(), ps)
 	if n := len(listWorkersOf(t, p, "app-prod")); n != 0 {
 		t.Errorf("prod before seeding: %d workers, want none (prod does not seed by itself)", n)
 	}
@@ -218,9 +225,16 @@ func TestStage06Prod(t *testing.T) {
 	if top := harness.MustDocker(t, "top", id, "-o", "pid,uid,comm"); !strings.Contains(top, "65532") {
 		t.Errorf("the app process does not run as uid 65532:\n%s", top)
 	}
+	// No shell: the runtime finds no such program to start (exit status 127), not a shell
+	// that started and failed.
 	for _, shell := range []string{"sh", "/bin/sh", "bash"} {
-		if r := p.Exec("app-prod", shell, "-c", "true"); r.Err == nil {
-			t.Errorf("the prod image has a shell: %s", shell)
+		r := p.Exec("app-prod", shell, "-c", "true")
+		notFound := "executable file not found in $PATH"
+		if strings.HasPrefix(shell, "/") {
+			notFound = "no such file or directory"
+		}
+		if r.Err == nil || r.ExitCode() != 127 || !strings.Contains(r.Output(), fmt.Sprintf("exec: %q", shell)) || !strings.Contains(r.Output(), notFound) {
+			t.Errorf("exec %s -c true in the prod container: %v (exit status %d)\n%s\nwant exit status 127 and %q", shell, r.Err, r.ExitCode(), r.Output(), notFound)
 		}
 	}
 	if r := harness.Docker("cp", "../README.md", id+":/written"); r.Err == nil || !strings.Contains(r.Output(), "read-only") {

@@ -412,8 +412,11 @@ func learnersMachine(t *testing.T, root string) {
 	mustShell(t, stage("02-dockerizing"), nil, "docker build --build-context shared=../shared -t workers-app .")
 	mustShell(t, stage("02-dockerizing"), nil, "docker create --name workers-app workers-app")
 	// 02: run-dockered.sh, running.
-	mustShell(t, stage("02-dockerizing"), []string{"NAME=workers-02", fmt.Sprintf("PORT=%d", harness.FreePort(t))},
-		"./run-dockered.sh")
+	if _, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		return shell(t, stage("02-dockerizing"), []string{"NAME=workers-02", fmt.Sprintf("PORT=%d", ports[0])}, "./run-dockered.sh")
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
 
 	// 03 to 07 under Compose, each under its folder's name (the project name a plain
 	// `docker compose up` gives), as the harness's cleanup takes them down if the test dies.
