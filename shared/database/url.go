@@ -85,38 +85,68 @@ func parse(raw string) (*url.URL, bool) {
 var schemePrefix = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 // Redact returns raw with its passwords masked, for logs and error messages: the password in
-// the user part, as url.URL.Redacted masks it, and any query parameter whose name contains
-// "password" (lib/pq reads password and sslpassword from the query too). A URL without a
-// password comes back unchanged.
+// the user part, as url.URL.Redacted masks it, and the value of any query parameter in which
+// the word password appears (lib/pq reads password and sslpassword from the query too), in
+// its name or its value, escaped or not. A URL without a password comes back unchanged.
 //
-// When raw is not a scheme://… URL, Redact cannot tell where a password would be, so it keeps
-// only the scheme, if there is one, and masks the rest: "postgres://u:p/w@db/app", whose
-// unencoded slash makes it unparseable, comes back as "postgres://xxxxx".
+// When raw is not a scheme://… URL, or holds a user:password@ that the URL's grammar puts
+// elsewhere than in the user part (after a slash, say), Redact cannot tell where a password
+// would end, so it keeps only the scheme, if there is one, and masks the rest:
+// "postgres://u:p/w@db/app", whose unencoded slash makes it unparseable, comes back as
+// "postgres://xxxxx".
 func Redact(raw string) string {
 	u, ok := parse(raw)
-	if !ok {
+	if !ok || (u.User == nil && strayUserinfo(raw)) {
 		if raw == "" {
 			return ""
 		}
 		return schemePrefix.FindString(raw) + mask
 	}
-	_, userPassword := u.User.Password()
-	query := u.Query()
-	queryPassword := false
-	for key := range query {
-		if strings.Contains(strings.ToLower(key), "password") {
-			query.Set(key, mask)
-			queryPassword = true
-		}
+	_, masked := u.User.Password()
+	if query, changed := redactQuery(u.RawQuery); changed {
+		u.RawQuery = query
+		masked = true
 	}
-	switch {
-	case queryPassword:
-		u.RawQuery = query.Encode()
-	case !userPassword:
+	if strings.Contains(strings.ToLower(u.Fragment), "password") {
+		u.Fragment, u.RawFragment = mask, ""
+		masked = true
+	}
+	if !masked {
 		// As written: u.String would turn sqlite:// into sqlite:.
 		return raw
 	}
 	return u.Redacted()
+}
+
+// strayUserinfo reports whether raw, after its scheme, holds a colon and then an @: a
+// user:password@ that the URL parser did not read as the user part.
+func strayUserinfo(raw string) bool {
+	_, rest, _ := strings.Cut(raw, "://")
+	at := strings.LastIndex(rest, "@")
+	return at >= 0 && strings.Contains(rest[:at], ":")
+}
+
+// redactQuery masks the value of each parameter of a raw query in which the word password
+// appears, decoded or as written, and reports whether it masked any. The parameters keep
+// their order and their encoding, and one it cannot decode is looked at as written.
+func redactQuery(rawQuery string) (string, bool) {
+	params := strings.Split(rawQuery, "&")
+	changed := false
+	for i, param := range params {
+		text := strings.ToLower(param)
+		if decoded, err := url.QueryUnescape(param); err == nil {
+			text += " " + strings.ToLower(decoded)
+		}
+		if !strings.Contains(text, "password") {
+			continue
+		}
+		params[i] = mask
+		if name, _, hasValue := strings.Cut(param, "="); hasValue {
+			params[i] = name + "=" + mask
+		}
+		changed = true
+	}
+	return strings.Join(params, "&"), changed
 }
 
 // postgresDefaults are the lib/pq parameters a DATABASE_URL gets unless it sets them itself.

@@ -80,6 +80,14 @@ func TestRedact(t *testing.T) {
 		{"postgres://u:sec/ret@h/db", "postgres://xxxxx"},
 		{"postgres:u:secret@h", "xxxxx"},
 		{"host=db password=secret", "xxxxx"},
+		// What FuzzPasswordNeverShows found: a user:password@ after a slash, a password
+		// parameter that does not decode, one inside another parameter's value, in a fragment.
+		{"postgres://a/b:secret@db/app", "postgres://xxxxx"},
+		{"postgres://app@db/app?password=secret%zz&sslmode=disable", "postgres://app@db/app?password=xxxxx&sslmode=disable"},
+		{"postgres://app@db/app?x=1?password=secret", "postgres://app@db/app?x=xxxxx"},
+		{"postgres://app@db/app#password=secret", "postgres://app@db/app#xxxxx"},
+		// An @ in a path, with no colon before it, is no password.
+		{"sqlite:////data/a@b.db", "sqlite:////data/a@b.db"},
 	}
 	for _, tt := range tests {
 		if got := database.Redact(tt.raw); got != tt.want {
