@@ -30,7 +30,7 @@ import (
 //   - A quote that reads as output or an error message, and is in no capture: text in "…",
 //     “…”, ‘…’ or '…' (over line breaks too), and code spans that are not commands, when the
 //     quote holds an error word (errorWords: failed, unhealthy, timeout, already in use…) or
-//     is 3 words or more. A quote shortened with an ellipsis is found when each of its parts
+//     a state Docker prints (Healthy, Exited…), or is 3 words or more. A quote shortened with an ellipsis is found when each of its parts
 //     is. The quote is found at word boundaries: "fail" is not found in "failed". Not output:
 //     a quote of a section's name (a heading, a bold label), a command the learner types, a
 //     name in code (`on-failure`), and a quote with no error word in a sentence that links
@@ -473,7 +473,7 @@ var outputShape = regexp.MustCompile(`^\{".*|^HTTP/\d|^\S+: \S|\b(Started|Create
 
 // readsAsOutput reports whether a quote is to be found in a capture: one with an error word,
 // or a quote of three words or more that is no command; a code span that is not a command
-// and holds an error word or has output's shape. A command or code that holds an error word
+// nor code and holds an error word, or is three words or more in output's shape. A command or code that holds an error word
 // after a colon ("exec /entrypoint.sh: no such file…", "undefined: sqlite3.Error") or says
 // "exit code 137" is a message, not what the learner types.
 func readsAsOutput(q quote) bool {
@@ -486,13 +486,19 @@ func readsAsOutput(q quote) bool {
 		return false
 	}
 	if q.code {
-		if len(words) == 1 && !strings.ContainsAny(words[0], "()") && errorWords.MatchString(words[0]) && !isIdentifier(words[0]) {
-			return true // `unhealthy`, `EOF`
+		if len(words) == 1 && !strings.ContainsAny(words[0], "()") && (errorWords.MatchString(words[0]) || state.MatchString(words[0])) && !isIdentifier(words[0]) {
+			return true // `unhealthy`, `EOF`, `Healthy`
 		}
-		return message || len(words) >= 3 && (errorWords.MatchString(q.text) || outputShape.MatchString(q.text)) && !looksLikeCode(q.text)
+		if len(words) == 1 {
+			return false
+		}
+		return message || !looksLikeCode(q.text) && (errorWords.MatchString(q.text) || len(words) >= 3 && outputShape.MatchString(q.text))
 	}
-	return errorWords.MatchString(q.text) || len(words) >= 3
+	return errorWords.MatchString(q.text) || len(words) >= 3 || state.MatchString(q.text)
 }
+
+// state is a word a container's or a task's state is printed with: "Healthy", "Exited".
+var state = regexp.MustCompile(`\b(Started|Created|Healthy|Running|Removed|Stopped|Exited|Starting|Stopping|Removing|Waiting|Recreated|Shutdown|Complete|Rejected)\b`)
 
 // errorMessage is an error word after a colon, or an exit status: the shape of a message.
 var errorMessage = regexp.MustCompile(`(?i):.*(?:^|[^\w-])(` + errorAlternation + `)(?:$|[^\w-])|\bexit (code|status) \d`)
