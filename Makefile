@@ -18,11 +18,12 @@ test: check unit e2e e2e-floor ## the one test command: static checks, unit test
 check: ## static checks: shellcheck, gofmt, go vet, compose config, Dockerfile lint
 	@.ci/static-checks.sh
 
-unit: ## unit tests of every module but e2e
-	@for dir in $(UNIT_MODULES); do \
+unit: ## unit tests of every module but e2e, under the race detector
+	@failed=""; for dir in $(UNIT_MODULES); do \
 		echo "== unit tests: $${dir#$(CURDIR)/}"; \
-		(cd "$$dir" && GOWORK=off go test -count=1 ./...) || exit 1; \
-	done
+		(cd "$$dir" && GOWORK=off go test -race -count=1 ./...) || failed="$$failed $${dir#$(CURDIR)/}"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make unit: failed in$$failed" >&2; exit 1; fi
 
 e2e: ## end-to-end tests in real containers, on the current Docker (base images made first)
 	@if [ -f /run/bdc-docker.toolchain ] && [ "$$(cat /run/bdc-docker.toolchain)" != current ]; then .ci/provision-docker.sh current; fi
