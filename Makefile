@@ -18,11 +18,13 @@ test: check unit e2e e2e-floor ## the one test command: static checks, unit test
 check: ## static checks: shellcheck, gofmt, go vet, compose config, Dockerfile lint
 	@.ci/static-checks.sh
 
-unit: ## unit tests of every module but e2e, under the race detector
+unit: ## unit tests of every module (of e2e, its harness), under the race detector
 	@failed=""; for dir in $(UNIT_MODULES); do \
 		echo "== unit tests: $${dir#$(CURDIR)/}"; \
 		(cd "$$dir" && GOWORK=off go test -race -count=1 ./...) || failed="$$failed $${dir#$(CURDIR)/}"; \
 	done; \
+	echo "== unit tests: e2e/harness (the rest of e2e needs Docker: make e2e)"; \
+	(cd e2e && GOWORK=off go test -race -count=1 ./harness/) || failed="$$failed e2e/harness"; \
 	if [ -n "$$failed" ]; then echo "make unit: failed in$$failed" >&2; exit 1; fi
 
 e2e: ## end-to-end tests in real containers, on the current Docker (base images made first)
