@@ -349,7 +349,7 @@ var languages = []string{"sh", "bash", "shell", "yaml", "yml", "dockerfile", "go
 func blockOutput(b block) string {
 	switch {
 	case b.lang == "":
-		return "a block that says not what it holds (no language, or an indented block) reads as output:"
+		return "a block with no language (a bare fence, or indented), so a block of output,"
 	case !slices.Contains(languages, b.lang):
 		return fmt.Sprintf("a block of output (%s)", b.lang)
 	case b.lang == "sh" || b.lang == "bash" || b.lang == "shell":

@@ -158,10 +158,10 @@ func TestTruthHoles(t *testing.T) {
 		{"an error cited is still output", "Its [reference](https://docs.docker.com/x) says \"connection refused\".\n", `"connection refused" is quoted`},
 		{"an apostrophe is no quote", "The learner's shell, the stages' files and what 'up' does.\n", ""},
 		// Blocks: every fence, indented blocks, and output in a block of commands.
-		{"a bare fence", "Run it:\n\n```\n$ docker ps\nCONTAINER ID\n```\n", "a/README.md:3: a block that says not what it holds"},
+		{"a bare fence", "Run it:\n\n```\n$ docker ps\nCONTAINER ID\n```\n", "a/README.md:3: a block with no language (a bare fence, or indented), so a block of output, outside a capture marker"},
 		{"a tilde fence", "Run it:\n\n~~~console\nok\n~~~\n", "a/README.md:3: a block of output (console)"},
 		{"a json fence", "It answers:\n\n```json\n{\"id\": 1}\n```\n", "a/README.md:3: a block of output (json)"},
-		{"an indented block", "It answers:\n\n    {\"id\": 1}\n", "a/README.md:3: a block that says not what it holds"},
+		{"an indented block", "It answers:\n\n    {\"id\": 1}\n", "a/README.md:3: a block with no language (a bare fence, or indented), so a block of output, outside a capture marker"},
 		{"output in a sh fence", "Run it:\n\n```sh\ndocker ps\nCONTAINER ID   IMAGE\n```\n", `a line of output in a block of commands ("CONTAINER ID   IMAGE")`},
 		{"a prompt in a sh fence", "Run it:\n\n```sh\n$ docker ps\n```\n", `a line of output in a block of commands ("$ docker ps")`},
 		{"commands over several lines", "Run it:\n\n```sh\nPORT=8081 docker run --rm \\\n  -e X=1 app |\n  grep -c x\ncurl -d '{\n  \"name\": \"Ada\"\n}' 127.0.0.1:8080\n(cd .. && ./run.sh)\n```\n", ""},
