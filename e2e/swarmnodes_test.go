@@ -183,7 +183,7 @@ func TestSwarmThreeNodes(t *testing.T) {
 	}
 
 	l := startLoad(t, loadSpec{base: fmt.Sprintf("http://127.0.0.1:%d", entry.port), readers: 6, writers: 2,
-		pause: 20 * time.Millisecond, limit: 10 * time.Minute, tag: "nodes"})
+		pause: 20 * time.Millisecond, writePause: 250 * time.Millisecond, limit: 10 * time.Minute, tag: "nodes"})
 	l.settled(t, l.started, 5, 30*time.Second)
 	stopped := time.Now()
 	harness.MustDocker(t, "stop", name+"-"+victim.name)
