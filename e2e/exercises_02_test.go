@@ -92,6 +92,10 @@ func TestExercise02PublishAllInterfaces(t *testing.T) {
 	name := harness.UniqueName(t)
 	// Not shell: the test's context is cancelled before its cleanups run.
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("containers:\n%s\nlogs of %s-db:\n%s", harness.Docker("ps", "-a", "--filter", "name="+name, "--format", "{{.Names}} {{.Status}} {{.Networks}}").Output(),
+				name, harness.Docker("logs", "--tail", "30", name+"-db").Output())
+		}
 		harness.Cmd{Dir: dir, Env: []string{"NAME=" + name}, Name: "./run-dockered.sh", Args: []string{"down"}}.Run()
 	})
 	ports, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {

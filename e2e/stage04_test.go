@@ -146,8 +146,11 @@ func TestStage04Entrypoint(t *testing.T) {
 	out = run(command)
 	stopped := time.Since(start)
 	t.Logf("%s took %s", command, stopped.Round(time.Millisecond))
-	if stopped >= 3*time.Second {
-		t.Fatalf("%s took %s, want under 3 s: SIGTERM was not handled", command, stopped)
+	// Unhandled, SIGTERM would leave the app running until Docker's 10 s grace period ends
+	// and SIGKILL (exit code 137, checked below); the command's own time is no finer a
+	// measure on a busy machine.
+	if stopped >= 10*time.Second {
+		t.Fatalf("%s took %s, the whole grace period: SIGTERM was not handled", command, stopped)
 	}
 	// Compose 2.26 pads its columns with more spaces than v5: compare the words.
 	if !strings.Contains(strings.Join(strings.Fields(out), " "), "Container "+p.Name+"-app-1 Stopped") {

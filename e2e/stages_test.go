@@ -136,17 +136,19 @@ func assertImageLacks(t *testing.T, image, secret string) {
 	}
 }
 
-// assertStopsOnSIGTERM runs docker stop and fails unless the container exits 0 in under 2 s.
-// Docker sends SIGTERM, then SIGKILL after a 10 s grace: an app that ignores SIGTERM, or a
-// shell entrypoint that did not exec it, takes the full 10 s; one that handles it, a moment.
+// assertStopsOnSIGTERM runs docker stop and fails unless the container exits 0 before the
+// grace period ends. Docker sends SIGTERM, then SIGKILL after a 10 s grace: an app that
+// ignores SIGTERM, or a shell entrypoint that did not exec it, takes the full 10 s and exits
+// 137; one that handles it, a moment (docker stop's own time, on a busy machine, a second
+// or more).
 func assertStopsOnSIGTERM(t *testing.T, id string) {
 	t.Helper()
 	start := time.Now()
 	harness.MustDocker(t, "stop", id)
 	stopped := time.Since(start)
 	t.Logf("docker stop took %s", stopped.Round(time.Millisecond))
-	if stopped >= 2*time.Second {
-		t.Errorf("docker stop took %s, want under 2 s: SIGTERM was not handled", stopped)
+	if stopped >= 9*time.Second {
+		t.Errorf("docker stop took %s, about the whole grace period: SIGTERM was not handled", stopped)
 	}
 	if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
 		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
