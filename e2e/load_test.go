@@ -74,7 +74,8 @@ type writeResult struct {
 	// Answered with an error, but in flight when the process that would commit it was
 	// killed (crashed): the commit may have come before the kill and only the answer have
 	// been lost. Counted apart (crashedAt moves them here).
-	crashed []outcome
+	crashed    []outcome
+	crashAfter time.Time // when crashedAt was called: the end of the kill
 }
 
 // crashedAt moves the writes answered with an error that were in flight between from and to
@@ -89,6 +90,7 @@ func (w *writeResult) crashedAt(from, to time.Time) {
 		}
 	}
 	w.refused = refused
+	w.crashAfter = to
 }
 
 // appDBTimeout is the app's budget for a request's database work (dbTimeout in routes.go).
@@ -605,11 +607,14 @@ func assertWritesKept(t *testing.T, what string, w writeResult, rows map[string]
 	if len(rows) != want {
 		t.Errorf("%s: %d rows of the load in the table, want %d (%d acknowledged, %d in doubt that landed)", what, len(rows), want, len(w.acked), want-len(w.acked))
 	}
-	t.Logf("%s: %d writes acknowledged (201), %d found in the table; "+
-		"%d refused with an answer within the app's %s and sent after the kill, %d with the connection refused, none of them in the table; "+
-		"in doubt: %d answered with an error but in flight during the kill, %d of them in the table; %d with no answer, %d of them in the table; %d answered 503 after the app's %s, %d of them in the table",
+	crash := ""
+	if !w.crashAfter.IsZero() {
+		crash = fmt.Sprintf("; %d answered with an error but in flight during the kill, %d of them in the table", len(w.crashed), crashedLanded)
+	}
+	t.Logf("%s: %d writes acknowledged (201), %d found in the table; %d refused with an answer within the app's %s, %d with the connection refused, none of them in the table; "+
+		"in doubt: %d with no answer, %d of them in the table; %d answered 503 after the app's %s, %d of them in the table%s",
 		what, len(w.acked), found, len(w.refused), appDBTimeout, len(w.unsent),
-		len(w.crashed), crashedLanded, len(w.inDoubt), landed, len(w.timedOut), appDBTimeout, timedOutLanded)
+		len(w.inDoubt), landed, len(w.timedOut), appDBTimeout, timedOutLanded, crash)
 	return found
 }
 

@@ -47,9 +47,19 @@ const (
   i=$((i + 1)); sleep 0.2
 done | sort | uniq -c`
 	swarmLoopReads = "600"
-	swarmKillDB    = `docker kill "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_db)"`
-	swarmDBTasks   = "docker service ps workers_db --format '{{.Name}}: {{.DesiredState}} {{.Error}}'"
-	swarmCurlOne   = "curl -s 127.0.0.1:8080/api/v1/workers/5"
+	// The same for writes, during the update to the new tag: 300 workers added through the
+	// proxy, one every 0.4 s (as long as the reads), each with an email of its own, counted
+	// by HTTP status.
+	swarmWriteLoop = `i=0; while [ "$i" -lt 300 ]; do
+  curl -s -o /dev/null --max-time 5 -w '%{http_code}\n' -H 'Content-Type: application/json' \
+    -d "{\"name\":\"Worker $i\",\"email\":\"update-$i@example.com\",\"role\":\"tester\"}" \
+    127.0.0.1:8080/api/v1/workers
+  i=$((i + 1)); sleep 0.4
+done | sort | uniq -c`
+	swarmWriteLoopWrites = "300"
+	swarmKillDB          = `docker kill "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_db)"`
+	swarmDBTasks         = "docker service ps workers_db --format '{{.Name}}: {{.DesiredState}} {{.Error}}'"
+	swarmCurlOne         = "curl -s 127.0.0.1:8080/api/v1/workers/5"
 	// The password's rotation: in PostgreSQL first, then a new secret for the app, then for
 	// the database, and the old secret removed. It stops at its first failing line.
 	swarmRotate = `new=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32) &&
@@ -147,11 +157,12 @@ func stage07(t *testing.T) *swarmStack {
 	return s
 }
 
-// sortCreated sorts the "Creating network" and the "Creating service" lines of a deploy's
-// output among themselves: the deploy creates them in no fixed order.
+// sortCreated sorts the "Creating network", the "Creating service" and the "Updating
+// service" lines of a deploy's output among themselves: the deploy makes them in no fixed
+// order.
 func sortCreated(out string) string {
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	for _, kind := range []string{"Creating network ", "Creating service "} {
+	for _, kind := range []string{"Creating network ", "Creating service ", "Updating service "} {
 		var at []int
 		var same []string
 		for i, line := range lines {
@@ -248,6 +259,7 @@ func (s *swarmStack) runningImages(t *testing.T) []string {
 type loadLoop struct {
 	s       *swarmStack
 	started time.Time
+	want    []string // what it must print: the count of requests, and their status
 	out     string
 	err     error
 	ended   time.Time
@@ -256,10 +268,17 @@ type loadLoop struct {
 
 func (s *swarmStack) startLoop(t *testing.T) *loadLoop {
 	t.Helper()
-	l := &loadLoop{done: make(chan struct{}), s: s, started: time.Now()}
+	return s.startLoopOf(t, swarmLoop, swarmLoopReads, "200")
+}
+
+// startLoopOf runs a loop of the page's, which must print that all its count requests were
+// answered with status.
+func (s *swarmStack) startLoopOf(t *testing.T, command, count, status string) *loadLoop {
+	t.Helper()
+	l := &loadLoop{done: make(chan struct{}), s: s, started: time.Now(), want: []string{count, status}}
 	go func() {
 		defer close(l.done)
-		l.out, l.err = s.run(t, swarmLoop)
+		l.out, l.err = s.run(t, command)
 		l.ended = time.Now()
 	}()
 	return l
@@ -278,8 +297,8 @@ func (l *loadLoop) wait(t *testing.T, what string, updateEnded time.Time) string
 		t.Errorf("%s: the load loop ended %s before the update did: it must run through it (send more reads)",
 			what, updateEnded.Sub(l.ended).Round(time.Second))
 	}
-	if got := strings.Fields(l.out); !slices.Equal(got, []string{swarmLoopReads, "200"}) {
-		t.Errorf("%s: the load loop printed %q; want all %s reads answered 200", what, l.out, swarmLoopReads)
+	if got := strings.Fields(l.out); !slices.Equal(got, l.want) {
+		t.Errorf("%s: the load loop printed %q; want all %s requests answered %s", what, l.out, l.want[0], l.want[1])
 		// What the proxy and the app logged meanwhile, but for the requests answered right.
 		since := l.started.UTC().Format(time.RFC3339)
 		for _, service := range []string{"proxy", "app"} {
@@ -510,6 +529,10 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		want = "workers-api:2"
 	}
 	loop := s.startLoop(t)
+	var writes *loadLoop
+	if command == swarmUpdate {
+		writes = s.startLoopOf(t, swarmWriteLoop, swarmWriteLoopWrites, "201")
+	}
 	l := s.startLoad(t, "07-"+name)
 	started := time.Now()
 	out, err := s.run(t, command)
@@ -522,6 +545,13 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	}
 	s.endLoad(t, l, name, started, ended, before)
 	loopOut := loop.wait(t, name, ended)
+	var writesOut string
+	if writes != nil {
+		writesOut = writes.wait(t, name+", the writes", ended)
+		if got := s.psql(t, "SELECT count(*) FROM workers WHERE email LIKE 'update-%@example.com'"); got != swarmWriteLoopWrites {
+			t.Errorf("%s rows of the page's write loop in the table, want %s", got, swarmWriteLoopWrites)
+		}
+	}
 	if got := s.runningImages(t); !slices.Equal(got, []string{want, want, want}) {
 		t.Errorf("the app's running tasks run %v, want %s on all 3", got, want)
 	}
@@ -541,6 +571,7 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	capture(t, "07-swarm", name, s.name, command, out)
 	if command == swarmUpdate {
 		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
+		capture(t, "07-swarm", "load-update-writes", s.name, swarmWriteLoop, writesOut)
 		capture(t, "07-swarm", "tasks-after-update", s.name, swarmTasks, s.mustRun(t, swarmTasks))
 	}
 }
