@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -125,9 +127,6 @@ func megabytes(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
 func (r *benchReport) markdown() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	w("# Benchmarks")
-	w("")
-	w("<!-- Written by `make bench` (e2e/benchmarks_test.go); do not edit: run it again. -->")
 	w("")
 	w("Measured on %s by `make bench` (BENCH_RUNS=%d, BENCH_DURATION=%s), in %s.",
 		time.Now().UTC().Format("2006-01-02"), r.runs, r.duration, r.elapsed.Round(time.Second))
@@ -309,7 +308,7 @@ func (r *benchReport) markdown() string {
 	for _, c := range clients {
 		w("| peak under load, %s | %s MiB | %s MiB |", plural(c, "client"), spread("%.1f", field(r.http.memory.peak[c], rss)), spread("%.1f", field(r.http.memory.peak[c], anon)))
 	}
-	return b.String()
+	return withBenchHeader(b.String())
 }
 
 // listRateBefore is the list route's rate at 64 clients through the published port before
@@ -351,4 +350,13 @@ func (r *benchReport) goals(w func(string, ...any)) {
 	w("| App RSS under load (peak, 64 clients): under 20 MiB | %s MiB | %s |", spread("%.1f", rss), reached(harness.Median(rss) < 20))
 	w("| `up --wait` on a fresh volume (06-profiles prod): under 3 s | %s s | %s |", spread("%.2f", fresh), reached(harness.Median(fresh) < 3))
 	w("")
+}
+
+// withBenchHeader puts the page's title and make bench's header before body. The header carries
+// body's sha256, so that tools/stages check can tell the page make bench wrote from one edited
+// by hand afterwards (a figure changed by hand would no longer be a measured one).
+func withBenchHeader(body string) string {
+	sum := sha256.Sum256([]byte(body))
+	return "# Benchmarks\n\n<!-- Written by `make bench` (e2e/benchmarks_test.go); do not edit: run it again. " +
+		"sha256 of what follows: " + hex.EncodeToString(sum[:]) + " -->\n" + body
 }
