@@ -139,7 +139,7 @@ func (r *benchReport) markdown() string {
 	w("## Machine")
 	w("")
 	w("| | |")
-	w("|---|---|")
+	w("| --- | --- |")
 	for _, row := range r.machine {
 		w("| %s | %s |", row[0], row[1])
 	}
@@ -151,7 +151,7 @@ func (r *benchReport) markdown() string {
 	w("they came from. On the %s store (the floor, Engine %s), it is the unpacked files alone.", r.floorImages.Store, r.floorImages.Engine)
 	w("")
 	w("| App image | %s store | %s store (floor) |", r.store, r.floorImages.Store)
-	w("|---|---|---|")
+	w("| --- | --- | --- |")
 	for i, img := range r.images {
 		floor := "not measured"
 		if i < len(r.floorImages.Images) && r.floorImages.Images[i].Name == img.Name {
@@ -169,7 +169,7 @@ func (r *benchReport) markdown() string {
 	w("mounts are reused, and only the app's own package is compiled again.")
 	w("")
 	w("| Dockerfile | Cold | After a one-line change | Cold ÷ rebuild |")
-	w("|---|---|---|---|")
+	w("| --- | --- | --- | --- |")
 	for _, f := range r.builds {
 		w("| `%s` | %s s | %s s | %s× |", f.name, spread("%.1f", f.cold), spread("%.1f", f.rebuild), spread("%.0f", f.ratio))
 	}
@@ -183,7 +183,7 @@ func (r *benchReport) markdown() string {
 	w("only once the database reports healthy, and `up --wait` returns once the app does.")
 	w("")
 	w("| Stage | Fresh volume | Existing volume | Fresh ÷ existing |")
-	w("|---|---|---|---|")
+	w("| --- | --- | --- | --- |")
 	for _, f := range r.startups {
 		w("| %s | %s s | %s s | %s× |", f.name, spread("%.2f", f.fresh), spread("%.2f", f.existing), spread("%.2f", f.ratio))
 	}
@@ -194,7 +194,7 @@ func (r *benchReport) markdown() string {
 	w("10 s before SIGKILL. Every run exited with code 0.")
 	w("")
 	w("| Stage | docker stop |")
-	w("|---|---|")
+	w("| --- | --- |")
 	for _, f := range r.stops {
 		w("| %s | %s s |", f.name, spread("%.2f", f.seconds))
 	}
@@ -210,7 +210,7 @@ func (r *benchReport) markdown() string {
 	w("of `cpu.stat` on v2), divided by the requests answered.")
 	w("")
 	w("| Route | Clients | Requests/s | p50 | p99 | App CPU per request | Database CPU per request |")
-	w("|---|---|---|---|---|---|---|")
+	w("| --- | --- | --- | --- | --- | --- | --- |")
 	for _, f := range r.http.figures {
 		if f.server != "app" || f.netns {
 			continue
@@ -228,7 +228,7 @@ func (r *benchReport) markdown() string {
 	w("again, with the container re-created under `LOG_LEVEL=warn` (no line per request), in the same run:")
 	w("")
 	w("| `GET /api/v1/workers/:id`, 64 clients | Requests/s |")
-	w("|---|---|")
+	w("| --- | --- |")
 	w("| LOG_LEVEL=info (the default) | %s |", spread("%.0f", r.http.quiet.info))
 	w("| LOG_LEVEL=warn | %s |", spread("%.0f", r.http.quiet.warn))
 	w("| warn ÷ info | %s× |", spread("%.2f", r.http.quiet.ratio))
@@ -243,7 +243,7 @@ func (r *benchReport) markdown() string {
 	w("`GET /api/v1/workers`, 100 rows; app ÷ ceiling is taken inside each run.")
 	w("")
 	w("| Clients | Through | Ceiling | App | App ÷ ceiling | Ceiling CPU per request | App CPU per request |")
-	w("|---|---|---|---|---|---|---|")
+	w("| --- | --- | --- | --- | --- | --- | --- |")
 	for _, netns := range []bool{false, true} {
 		through := "the published port"
 		if netns {
@@ -273,11 +273,11 @@ func (r *benchReport) markdown() string {
 		w("")
 		w("%d requests answered in wrk's 13 s.", f.requests)
 		w("")
-		w("```")
+		w("```text")
 		w("%s", f.flat)
 		w("```")
 		w("")
-		w("```")
+		w("```text")
 		w("%s", strings.TrimSpace(f.cum[strings.Index(f.cum, "\n")+1:]))
 		w("```")
 	}
@@ -289,7 +289,7 @@ func (r *benchReport) markdown() string {
 	w("are mapped in; the anonymous part (RssAnon: heap and stacks) is what the app itself allocates.")
 	w("")
 	w("| | RSS | of which anonymous |")
-	w("|---|---|---|")
+	w("| --- | --- | --- |")
 	field := func(ms []memory, f func(memory) float64) []float64 {
 		var xs []float64
 		for _, m := range ms {
@@ -342,7 +342,7 @@ func (r *benchReport) goals(w func(string, ...any)) {
 	w("and what this run measured; the sections below say how each figure is taken.")
 	w("")
 	w("| Goal | Measured | |")
-	w("|---|---|---|")
+	w("| --- | --- | --- |")
 	w("| App CPU per list request, 64 clients: 0.2 ms or less | %s ms | %s |", spread("%.3f", list.cpu), reached(harness.Median(list.cpu) <= 0.2))
 	w("| List rate at 64 clients through the published port: at least 2 × %.0f req/s (before the changes of issue 16) | %s req/s, %.2f × | %s |",
 		listRateBefore, spread("%.0f", list.rps), harness.Median(list.rps)/listRateBefore, reached(harness.Median(list.rps) >= 2*listRateBefore))
