@@ -94,10 +94,13 @@ var dialects = map[string]dialect{
 		},
 		isUnavailable: func(err error) bool {
 			// Class 08 is a connection exception; 57P01-57P03 are a server shutting down,
-			// crashed, or still starting ("the database system is starting up").
+			// crashed, or still starting ("the database system is starting up"). 57014 is a
+			// statement lib/pq had the server cancel when the request's deadline passed (one
+			// waiting on a lock, say): the database did not answer in time, as with a dial
+			// that timed out, so the same request may work shortly.
 			pqErr := pq.As(err)
 			return pqErr != nil && (pqErr.Code.Class() == pqerror.ClassConnectionException ||
-				pq.As(err, pqerror.AdminShutdown, pqerror.CrashShutdown, pqerror.CannotConnectNow) != nil)
+				pq.As(err, pqerror.AdminShutdown, pqerror.CrashShutdown, pqerror.CannotConnectNow, pqerror.QueryCanceled) != nil)
 		},
 		isRejected: func(err error) bool {
 			// Class 28 is a failed login (28P01: the password); 3D000 a database name that

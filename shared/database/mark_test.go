@@ -44,6 +44,7 @@ func TestWrapMarksEachEnginesErrors(t *testing.T) {
 		{driverPostgres, &pq.Error{Code: pqerror.UndefinedTable}, ErrNoSchema},
 		{driverPostgres, &pq.Error{Code: pqerror.CannotConnectNow}, ErrUnavailable},
 		{driverPostgres, &pq.Error{Code: pqerror.AdminShutdown}, ErrUnavailable},
+		{driverPostgres, &pq.Error{Code: pqerror.QueryCanceled}, ErrUnavailable},
 		{driverPostgres, &pq.Error{Code: pqerror.NotNullViolation}, nil},
 		{driverSQLite, sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique}, ErrEmailTaken},
 		{driverSQLite, sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintNotNull}, nil},

@@ -20,7 +20,9 @@ const StatusClientClosedRequest = 499
 //
 // A client that went away mid-request (its connection closed, so the request's context was
 // canceled) is no fault of the server's: a load tool's timeout or a proxy's retry does that.
-// It is logged at debug level, and its request line says 499, not 500.
+// It is logged at debug level, and its request line says 499, not 500. The request's own
+// context tells it, whatever error the handler got: a driver may report the statement it had
+// the server cancel (PostgreSQL's 57014) rather than context.Canceled.
 func renderErrors(log *slog.Logger, status StatusFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Next()
@@ -29,7 +31,7 @@ func renderErrors(log *slog.Logger, status StatusFunc) gin.HandlerFunc {
 		}
 		err := c.Errors[0].Err
 		ctx := c.Request.Context()
-		if errors.Is(err, context.Canceled) && errors.Is(ctx.Err(), context.Canceled) {
+		if errors.Is(ctx.Err(), context.Canceled) {
 			log.DebugContext(ctx, "client went away", "path", c.Request.URL.Path, "error", err)
 			c.AbortWithStatus(StatusClientClosedRequest)
 			return
