@@ -17,11 +17,11 @@ import (
 
 // addWorkerCommand is the pages' command, on the pages' port.
 const addWorkerCommand = `curl -s -i -X POST -H 'Content-Type: application/json' \
-  -d '{"name":"Ada Lovelace","email":"ada@example.com","role":"engineer"}' \
+  -d '{"name":"Hedy Lamarr","email":"hedy@example.com","role":"inventor"}' \
   http://127.0.0.1:8080/api/v1/workers`
 
 // added is what addWorkerCommand adds.
-var added = worker.Worker{Name: "Ada Lovelace", Email: "ada@example.com", Role: "engineer"}
+var added = worker.Worker{Name: "Hedy Lamarr", Email: "hedy@example.com", Role: "inventor"}
 
 var (
 	// headerDate is the Date header of an HTTP answer, which names the second it was sent.

@@ -38,7 +38,7 @@ const (
 	swarmCurlList    = "curl -s 127.0.0.1:8080/api/v1/workers"
 	// A worker added by hand through the proxy; -i shows the status line and the headers.
 	swarmAddWorker = `curl -s -i -X POST -H 'Content-Type: application/json' \
-  -d '{"name":"Ada Lovelace","email":"ada@example.com","role":"engineer"}' \
+  -d '{"name":"Hedy Lamarr","email":"hedy@example.com","role":"inventor"}' \
   http://127.0.0.1:8080/api/v1/workers`
 	// The load the page has the learner run in a second terminal during an update: a fixed
 	// number of GET reads through the proxy, counted by HTTP status (000: no answer).
@@ -387,7 +387,7 @@ func swarmAddsAWorker(t *testing.T, s *swarmStack) {
 		}
 		return ""
 	}
-	if lines[0] != "HTTP/1.1 201 Created" || w.ID < 1 || w.Name != "Ada Lovelace" || w.Email != "ada@example.com" || w.Role != "engineer" || w.CreatedAt.IsZero() ||
+	if lines[0] != "HTTP/1.1 201 Created" || w.ID < 1 || w.Name != "Hedy Lamarr" || w.Email != "hedy@example.com" || w.Role != "inventor" || w.CreatedAt.IsZero() ||
 		header("Location") != fmt.Sprintf("/api/v1/workers/%d", w.ID) || header("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("%s printed:\n%s\nwant 201 Created, its Location and the worker sent, with an id and a creation time", swarmAddWorker, out)
 	}
