@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -21,18 +22,31 @@ func TestClientThatWentAwayIsNoServerError(t *testing.T) {
 	tests := []struct {
 		name          string
 		cancelRequest bool
+		timeout       bool // the route is under Timeout, which derives the handler's context
 		err           func(ctx context.Context) error
 		wantStatus    int
 		wantLog       []string
 		wantNot       string // not in the log
 	}{
-		{"the request's context canceled", true,
+		{"the request's context canceled", true, false,
 			func(ctx context.Context) error { return fmt.Errorf("list workers: %w", ctx.Err()) },
 			StatusClientClosedRequest,
 			[]string{`level=DEBUG msg="client went away" path=/work error="list workers: context canceled"`,
 				`level=DEBUG msg=request method=GET path=/work status=499`},
 			"level=ERROR"},
-		{"another context canceled, the client still there", false,
+		{"the request's context canceled, the driver's own error", true, true,
+			func(context.Context) error {
+				return fmt.Errorf("list workers: pq: canceling statement due to user request")
+			},
+			StatusClientClosedRequest,
+			[]string{`level=DEBUG msg="client went away" path=/work`, `level=DEBUG msg=request method=GET path=/work status=499`},
+			"level=ERROR"},
+		{"an error under Timeout, the client still there", false, true,
+			func(context.Context) error { return fmt.Errorf("list workers: no such table") },
+			http.StatusInternalServerError,
+			[]string{`level=ERROR msg="request failed" path=/work status=500`},
+			"client went away"},
+		{"another context canceled, the client still there", false, false,
 			func(context.Context) error { return fmt.Errorf("list workers: %w", context.Canceled) },
 			http.StatusInternalServerError,
 			[]string{`level=ERROR msg="request failed" path=/work status=500 error="list workers: context canceled"`,
@@ -43,7 +57,12 @@ func TestClientThatWentAwayIsNoServerError(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var log bytes.Buffer
 			r := NewRouter(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})), status)
-			r.GET("/work", func(c *gin.Context) { _ = c.Error(tt.err(c.Request.Context())) })
+			handler := func(c *gin.Context) { _ = c.Error(tt.err(c.Request.Context())) }
+			if tt.timeout {
+				r.GET("/work", Timeout(time.Minute), handler)
+			} else {
+				r.GET("/work", handler)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tt.cancelRequest {

@@ -30,7 +30,12 @@ func Timeout(d time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
 		defer cancel()
-		c.Request = c.Request.WithContext(ctx)
+		req := c.Request
+		c.Request = req.WithContext(ctx)
 		c.Next()
+		// The request as it came, for the middleware that runs after this one: renderErrors
+		// tells a client that went away by the request's own context, which this deadline's
+		// cancel above must not look like.
+		c.Request = req
 	}
 }
