@@ -357,6 +357,6 @@ func (r *benchReport) goals(w func(string, ...any)) {
 // by hand afterwards (a figure changed by hand would no longer be a measured one).
 func withBenchHeader(body string) string {
 	sum := sha256.Sum256([]byte(body))
-	return "# Benchmarks\n\n<!-- Written by `make bench` (e2e/benchmarks_test.go); do not edit: run it again. " +
+	return "# Benchmarks\n\n<!-- Written by `make bench` (e2e/benchmarks_test.go); do not edit: run it again.\n" +
 		"sha256 of what follows: " + hex.EncodeToString(sum[:]) + " -->\n" + body
 }
