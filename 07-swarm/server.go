@@ -47,12 +47,12 @@ func serve(ctx context.Context, cfg config, store *database.Store, log *slog.Log
 	// API has its port, so that an app refused its port runs no profiler, and it stops when
 	// serve returns, however it returns.
 	if cfg.PprofAddr != "" {
-		profilerCtx, stopProfiler := context.WithCancel(ctx)
-		defer stopProfiler()
-		if err := httpapi.ListenProfiler(profilerCtx, cfg.PprofAddr, log); err != nil {
+		stopProfiler, err := httpapi.ListenProfiler(cfg.PprofAddr, log)
+		if err != nil {
 			ln.Close()
 			return err
 		}
+		defer stopProfiler()
 	}
 	log.Info("serving the workers API", "url", "http://"+cfg.Addr()+"/api/v1/workers", "config", cfg)
 

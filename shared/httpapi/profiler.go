@@ -1,17 +1,18 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"sync"
 )
 
 // ListenProfiler starts Go's profiler (net/http/pprof, under /debug/pprof/) on addr, a
-// listener of its own beside the API's, and stops it when ctx ends. It is for someone
+// listener of its own beside the API's, until stop is called: stop returns once the port is
+// closed and the profiler's server has returned. It is for someone
 // looking into where the app spends its CPU or memory, from inside the container's network
 // namespace (docs/profiling.md); addr should be on the loopback interface, as config checks.
 // An app starts it once its API has its own port, so that an app that cannot serve runs no
@@ -19,7 +20,7 @@ import (
 //
 // The handlers are on a mux of their own: importing net/http/pprof also registers them on
 // http.DefaultServeMux, which the API never serves.
-func ListenProfiler(ctx context.Context, addr string, log *slog.Logger) error {
+func ListenProfiler(addr string, log *slog.Logger) (stop func(), err error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index) // also the named profiles: heap, goroutine, allocs…
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -28,20 +29,24 @@ func ListenProfiler(ctx context.Context, addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("profiler: listen on %s: %w (set PPROF_ADDR to a free port, or leave it empty)", addr, err)
+		return nil, fmt.Errorf("profiler: listen on %s: %w (set PPROF_ADDR to a free port, or leave it empty)", addr, err)
 	}
 	// The API's timeouts and limits suit it too: net/http/pprof extends the write deadline of a
 	// profile or a trace by the seconds it was asked for.
 	srv := NewServer(mux, log)
+	served := make(chan struct{})
 	go func() {
+		defer close(served)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("profiler stopped", "err", err)
 		}
 	}()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Close() // a profile in progress is of no use once the app stops
-	}()
 	log.Info("profiler listening", "url", "http://"+addr+"/debug/pprof/")
-	return nil
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_ = srv.Close() // a profile in progress is of no use once the app stops
+			<-served
+		})
+	}, nil
 }
