@@ -2,6 +2,7 @@ package harness
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -10,22 +11,139 @@ import (
 // a learner installs today, on which every capture the pages show is recorded; and "floor",
 // the oldest Docker the course supports, where a capture whose text differs is kept apart
 // (docs/captured/floor/) so that a page can say what an older Docker prints instead.
+//
+// Only an engine .ci/provision-docker.sh started is known to be one of them. Any other engine
+// (Docker Desktop, a distribution's dockerd) is "unpinned": the tests of behaviour run on it,
+// but its output is not expected to match the captures byte for byte.
 
-// activeToolchainFile is where .ci/provision-docker.sh records which engine it started.
-const activeToolchainFile = "/run/bdc-docker.toolchain"
+// Unpinned is what Toolchain returns on an engine .ci/provision-docker.sh did not start.
+const Unpinned = "unpinned"
 
-// Toolchain names the toolchain the tests run on: E2E_TOOLCHAIN when set, else the one
-// .ci/provision-docker.sh started, else "current" (an engine the script did not start).
+// What .ci/provision-docker.sh leaves on the machine for the engine it started.
+const (
+	// stateToolchainFile holds "current" or "floor"; stateEnvFile is a sh file whose
+	// DOCKER_HOST= line names that engine's own socket.
+	stateToolchainFile = "/run/bdc-docker/toolchain"
+	stateEnvFile       = "/run/bdc-docker/env"
+	// legacyToolchainFile is where the script recorded the toolchain while its engine still
+	// answered on the machine's default socket (kept until every machine has moved).
+	legacyToolchainFile = "/run/bdc-docker.toolchain"
+	defaultSocket       = "unix:///var/run/docker.sock"
+)
+
+// Provisioned reports whether the engine the tests talk to is the one
+// .ci/provision-docker.sh started: only then may a test change what is engine-wide (a swarm,
+// a node label), and only then are its versions pinned.
+func Provisioned() bool {
+	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	return why == ""
+}
+
+// NotProvisionedReason says why Provisioned is false, for a test's skip message; "" when it
+// is true.
+func NotProvisionedReason() string {
+	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	return why
+}
+
+// Pinned reports whether this run holds the engine to the pinned toolchains' level (`make ci`):
+// E2E_PINNED=1 and a provisioned engine. Then a capture that differs fails, and
+// CONTRIBUTING.md's table must name the engine's versions.
+func Pinned() bool { return UnpinnedReason() == "" }
+
+// UnpinnedReason says why Pinned is false; "" when it is true.
+func UnpinnedReason() string {
+	return unpinnedReason(os.Getenv("E2E_PINNED"), NotProvisionedReason())
+}
+
+func unpinnedReason(pinnedVar, notProvisioned string) string {
+	switch {
+	case notProvisioned != "":
+		return notProvisioned
+	case pinnedVar != "1":
+		return "E2E_PINNED is not 1 (`make ci` sets it; `make test` holds any engine to behaviour only)"
+	}
+	return ""
+}
+
+// Toolchain names the toolchain the tests run on: "current" or "floor" on an engine
+// .ci/provision-docker.sh started (as its state file says), else Unpinned.
 func Toolchain() string {
-	if v := os.Getenv("E2E_TOOLCHAIN"); v != "" {
-		return v
+	toolchain, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	if why != "" {
+		return Unpinned
 	}
-	if b, err := os.ReadFile(activeToolchainFile); err == nil {
-		if v := strings.TrimSpace(string(b)); v != "" {
-			return v
+	return toolchain
+}
+
+// provisioned reads the provisioning script's state with read (os.ReadFile but in tests) and
+// returns the toolchain it started, or why the engine at dockerHost is not that one.
+func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, error)) (toolchain, whyNot string) {
+	const notOurs = "the engine that answers was not started by .ci/provision-docker.sh"
+	if b, err := read(stateToolchainFile); err == nil {
+		// The script's engine has its own socket: it answers only where DOCKER_HOST points
+		// there, as the env file it wrote sets it.
+		env, err := read(stateEnvFile)
+		if err != nil {
+			return "", notOurs + " (" + stateEnvFile + " cannot be read: " + err.Error() + ")"
 		}
+		want := envValue(string(env), "DOCKER_HOST")
+		if want == "" {
+			return "", notOurs + " (" + stateEnvFile + " sets no DOCKER_HOST)"
+		}
+		if dockerHost != want {
+			return "", notOurs + " (DOCKER_HOST is " + quoteOrUnset(dockerHost) + ", its engine's is " + want + "; source " + stateEnvFile + ")"
+		}
+		return knownToolchain(b, stateToolchainFile)
 	}
-	return "current"
+	if b, err := read(legacyToolchainFile); err == nil {
+		// Before the engine moved to its own socket, it answered on the default one.
+		if dockerHost != "" && dockerHost != defaultSocket {
+			return "", notOurs + " (DOCKER_HOST is " + dockerHost + ")"
+		}
+		if dockerHost == "" && dockerContext != "" && dockerContext != "default" {
+			return "", notOurs + " (DOCKER_CONTEXT is " + dockerContext + ")"
+		}
+		return knownToolchain(b, legacyToolchainFile)
+	}
+	return "", notOurs + " (no " + stateToolchainFile + ")"
+}
+
+// knownToolchain accepts only the toolchains the script knows: a file half written, or of
+// another script's making, pins nothing.
+func knownToolchain(b []byte, file string) (string, string) {
+	switch v := strings.TrimSpace(string(b)); v {
+	case "current", "floor":
+		return v, ""
+	default:
+		return "", file + " names no toolchain the tests know: " + strconv.Quote(v)
+	}
+}
+
+// envValue is the value the last assignment of name in a sh file of assignments gives it
+// (`NAME=value`, `export NAME=value`, quoted or not); "" when there is none.
+func envValue(sh, name string) string {
+	value := ""
+	for _, line := range strings.Split(sh, "\n") {
+		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(strings.TrimPrefix(line, "export "))
+		v, ok := strings.CutPrefix(line, name+"=")
+		if !ok {
+			continue
+		}
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		value = v
+	}
+	return value
+}
+
+func quoteOrUnset(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return strconv.Quote(s)
 }
 
 // ImageStore is "containerd" or "classic": the engine's image store, which decides what
