@@ -54,10 +54,14 @@ func Main(m *testing.M) {
 	go func() {
 		s := <-signals
 		fmt.Fprintf(os.Stderr, "e2e: %v: taking down what the tests started\n", s)
+		// Tests run in parallel, so several projects may be up: each is taken down in a
+		// goroutine of its own, all at once, rather than one after another.
 		interruptMu.Lock()
+		var wg sync.WaitGroup
 		for _, f := range interruptCleanups {
-			f()
+			wg.Go(f)
 		}
+		wg.Wait()
 		interruptMu.Unlock()
 		os.Exit(2)
 	}()

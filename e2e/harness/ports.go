@@ -16,12 +16,20 @@ import (
 // `127.0.0.1::8080` a port of the kernel's ephemeral range, the range an ordinary listen on
 // port 0 draws from too. FreePort therefore draws from below that range, never gives the same
 // port twice in one run, and WithFreePorts runs a command again on new ports when it says
-// that a port was taken all the same.
+// that a port was taken all the same. Tests run in parallel: FreePort's registry is shared
+// under a lock, so two tests never get the same port.
 
 var (
 	portsMu    sync.Mutex
 	portsGiven = map[int]bool{}
 )
+
+// pagePorts are the host ports the pages publish or tell a learner to use (8080 and 8081 for
+// the app, 5432 and 5433 for PostgreSQL, 6060 for the profiler) and those a swarm manager
+// binds (2377, 7946, 4789): a learner's own project may hold one while the tests run, and a
+// test must never take one from it. The range FreePort draws from lies above them all with
+// Linux's default ephemeral range, but not with every ip_local_port_range.
+var pagePorts = map[int]bool{2377: true, 4789: true, 5432: true, 5433: true, 6060: true, 7946: true, 8080: true, 8081: true}
 
 // FreePort returns a port on 127.0.0.1 that nothing listens on at the moment, below the
 // kernel's ephemeral range, for a published port that must stay the same across restarts of
@@ -29,11 +37,17 @@ var (
 func FreePort(t testing.TB) int {
 	t.Helper()
 	low, high := belowEphemeral()
+	return freePortBetween(t, low, high)
+}
+
+// freePortBetween is FreePort drawing from [low, high).
+func freePortBetween(t testing.TB, low, high int) int {
+	t.Helper()
 	portsMu.Lock()
 	defer portsMu.Unlock()
 	for range 200 {
 		port := low + rand.IntN(high-low)
-		if portsGiven[port] {
+		if portsGiven[port] || pagePorts[port] {
 			continue
 		}
 		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
