@@ -7,7 +7,7 @@
 # FLOOR_RUN, when set, is a `go test -run` pattern that narrows the run (for development).
 set -eu
 cd "$(dirname "$0")/.."
-if [ "$(cat /run/bdc-docker.toolchain 2>/dev/null)" != floor ]; then
+if [ "$(cat /run/bdc-docker/toolchain 2>/dev/null)" != floor ]; then
 	exec .ci/on-floor.sh "$0"
 fi
 say() { printf '[e2e-floor] %s\n' "$*"; }
@@ -25,7 +25,7 @@ rm -f .cache/e2e-floor.rc
 # set -e would end the group at a failing go test, before it writes the status: hence || rc=$?.
 {
 	rc=0
-	(cd e2e && E2E_TOOLCHAIN=floor go test "$@" ./...) 2>&1 || rc=$?
+	(cd e2e && E2E_TOOLCHAIN=floor E2E_PINNED=1 go test "$@" ./...) 2>&1 || rc=$?
 	echo "$rc" >.cache/e2e-floor.rc
 } | tee .cache/e2e-floor.log
 status=$(cat .cache/e2e-floor.rc)

@@ -6,6 +6,9 @@
 # there), carried over with docker save and load unless it has them from an earlier run, so
 # both toolchains test the same images.
 #
+# Both engines are .ci/provision-docker.sh's, on its own socket: the command runs with
+# /run/bdc-docker/env, which names the same paths for either.
+#
 # usage: .ci/on-floor.sh COMMAND [ARG...]
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,7 +18,7 @@ say() { printf '[on-floor] %s\n' "$*"; }
 	exit 2
 }
 
-if ! [ -f /run/bdc-docker.toolchain ]; then
+if ! [ -f /run/bdc-docker/toolchain ]; then
 	if [ "${CI:-}" = true ]; then
 		say "CI=true and the engine here was not started by .ci/provision-docker.sh, so the floor cannot be started: failing" >&2
 		exit 1
@@ -25,6 +28,8 @@ if ! [ -f /run/bdc-docker.toolchain ]; then
 fi
 
 .ci/provision-docker.sh current >/dev/null
+# shellcheck source=/dev/null # written by provision-docker.sh
+. /run/bdc-docker/env
 images/base-images.sh >/dev/null
 mkdir -p .cache
 tags=$(images/base-images.sh --tags)

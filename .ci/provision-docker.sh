@@ -1,23 +1,38 @@
 #!/bin/sh
-# Make one of the course's two Docker toolchains the engine that answers on this machine.
+# Make one of the course's two Docker toolchains the engine that answers for the tests.
 #
 #   .ci/provision-docker.sh [current|floor]     (default: current)
+#   . /run/bdc-docker/env                          (then docker, compose and buildx are it)
 #
 # current: the Docker a learner installs today (versions in .ci/docker-toolchains.env), built
 #          from the Go module proxy by .ci/build-docker-current.sh and kept between runs.
 # floor:   the oldest Docker the course supports: Debian trixie's packages, unpacked with
 #          dpkg -x next to bookworm's runc (trixie's runc needs a newer glibc).
 #
-# Our machines ship only a docker client. This script starts the chosen engine in the
-# background (each toolchain with its own data root, so neither sees the other's images),
-# stopping the other one first if this script started it. An engine it did not start (Docker
-# Desktop, a distribution's service) is used as it is when it is recent enough, and is never
-# stopped: then only the toolchain it is can be tested. The machine's apt sources are never
-# edited: trixie is read through a private list.
+# It runs on Linux, as root, with apt-get (Debian, Ubuntu). Everything it starts or writes is
+# under its own paths: the toolchains in $PREFIX, their data roots in $DATA (one each, so
+# neither sees the other's images), the engine's socket, pid file, exec root, daemon config,
+# client and CLI config in $STATE, its log in $LOG. The machine's own Docker is neither used
+# nor changed: not /var/run/docker.sock, /etc/docker/daemon.json, ~/.docker or the docker on
+# the PATH. What runs against the engine sources $STATE/env, which sets DOCKER_HOST,
+# DOCKER_CONFIG and PATH (.ci/run and `make ci` do); it names the same paths for both
+# toolchains, so a switch needs no new environment.
+#
+# It stops only a dockerd it started (its pid file in $STATE). When any other dockerd runs on
+# this machine (Docker's own service, a distribution's package) it starts none, since two
+# engines on one host share its firewall chains and its default bridge: use that engine with
+# `make test`, or stop it yourself first. The machine's apt sources are never edited: trixie
+# is read through a private list.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=docker-toolchains.env
 . "$here/docker-toolchains.env"
+
+say() { printf '[provision-docker] %s\n' "$*"; }
+fail() {
+	say "$*" >&2
+	exit 1
+}
 
 usage() {
 	echo "usage: $0 [current|floor]" >&2
@@ -30,15 +45,29 @@ current | floor) ;;
 *) usage ;;
 esac
 
-PREFIX=${DOCKER_PREFIX:-/opt/bdc-docker}    # toolchains live here, kept between runs
-DATA=${DOCKER_DATA:-/var/lib/bdc-docker}     # one data root per toolchain
-LOG=${DOCKER_LOG:-/var/log/bdc-dockerd.log}  # dockerd's own log
-ACTIVE=/run/bdc-docker.toolchain              # which toolchain this script started
-PLUGINS=/usr/local/lib/docker/cli-plugins
-# Our own client goes first on the PATH of what .ci/run and make start.
-CLIENT=/usr/local/sbin/docker
+# Before anything else: what this script cannot do here, and what to do instead.
+case "$(uname -s)" in
+Linux) ;;
+Darwin) fail "this script starts Docker engines on Linux only. On macOS, start Docker Desktop (or another engine), check that \`docker info\` answers, and run \`make test\`: it tests the engine you have." ;;
+*) fail "this script starts Docker engines on Linux only. Start the Docker you have (Docker Desktop on Windows runs the tests from WSL 2: see CONTRIBUTING.md), check that \`docker info\` answers, and run \`make test\`." ;;
+esac
+[ "$(id -u)" -eq 0 ] || fail "it starts dockerd, so it runs as root: sudo $0 $toolchain. Or run \`make test\` on the Docker you have."
+command -v apt-get >/dev/null 2>&1 || fail "it installs what it needs with apt-get (Debian, Ubuntu). On another distribution, start its Docker (engine >= 26, compose >= 2.26, buildx) and run \`make test\`."
 
-say() { printf '[provision-docker] %s\n' "$*"; }
+PREFIX=${DOCKER_PREFIX:-/opt/bdc-docker}   # toolchains live here, kept between runs
+DATA=${DOCKER_DATA:-/var/lib/bdc-docker}    # one data root per toolchain
+LOG=${DOCKER_LOG:-/var/log/bdc-dockerd.log} # dockerd's own log
+STATE=/run/bdc-docker                       # the running engine's own paths, gone at reboot
+SOCK=$STATE/docker.sock
+PIDFILE=$STATE/dockerd.pid
+ACTIVE=$STATE/toolchain # which toolchain runs: current or floor
+BIN=$STATE/bin          # the toolchain's docker client, alone (PATH)
+CONFIG=$STATE/config    # DOCKER_CONFIG: its compose and buildx in cli-plugins/
+# From here on, docker means the engine and client this script manages.
+DOCKER_HOST=unix://$SOCK
+DOCKER_CONFIG=$CONFIG
+PATH=$BIN:$PATH
+export DOCKER_HOST DOCKER_CONFIG PATH
 
 # version_ge A B: true when dotted version A >= B.
 version_ge() {
@@ -46,7 +75,7 @@ version_ge() {
 }
 
 print_versions() {
-	say "toolchain: $toolchain"
+	say "toolchain: $toolchain (DOCKER_HOST=$DOCKER_HOST; . $STATE/env to use it)"
 	say "client:  $(docker version --format '{{.Client.Version}}')"
 	say "engine:  $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 	say "compose: $(docker compose version --short)"
@@ -93,47 +122,81 @@ current_dir() {
 	echo "$PREFIX/current-$stamp"
 }
 
-ours_running() { [ -f "$ACTIVE" ] && docker info >/dev/null 2>&1; }
-
-stop_ours() {
-	pid=$(cat /var/run/docker.pid 2>/dev/null || true)
-	# A pid file left by a dockerd that is gone may name another process by now.
-	if [ -z "$pid" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
-		rm -f "$ACTIVE" /var/run/docker.sock /var/run/docker.pid
-		return 0
+# our_pid: the pid of the dockerd this script started, if it still runs (a pid file left by
+# one that is gone may name another process by now).
+our_pid() {
+	pid=$(cat "$PIDFILE" 2>/dev/null || true)
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDFILE"; then
+		echo "$pid"
 	fi
-	say "stopping the $(cat "$ACTIVE" 2>/dev/null || echo other) engine (pid $pid)"
-	kill "$pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$pid" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -le 60 ] || {
-			say "dockerd $pid did not stop within 60 s"
-			exit 1
-		}
-		sleep 1
-	done
-	rm -f "$ACTIVE" /var/run/docker.sock /var/run/docker.pid
 }
 
-# An engine this script did not start: use it if it is recent enough, never stop it.
-if ! [ -f "$ACTIVE" ] && docker info >/dev/null 2>&1; then
-	server=$(docker info --format '{{.ServerVersion}}')
-	compose=$(docker compose version --short 2>/dev/null || echo 0)
-	if version_ge "$server" 26 && version_ge "${compose#v}" 2.26 && docker buildx version >/dev/null 2>&1; then
-		say "an engine this script did not start answers (engine $server, compose $compose); it is used as it is"
-		say "only that one toolchain can be tested here; .ci/run needs a machine with no engine running"
-		[ "$toolchain" = current ] || exit 1
-		exit 0
-	fi
-	say "the engine that answers is too old (engine $server, compose $compose; the course needs engine >= 26, compose >= 2.26, buildx), and this script did not start it: stop it, then run this again"
-	exit 1
-fi
+# other_dockerds: every dockerd of this machine's own PID namespace but ours (an engine in a
+# container, as `make e2e-nodes` runs, is not one: it has a namespace of its own).
+other_dockerds() {
+	ours=$(our_pid)
+	self_ns=$(readlink /proc/self/ns/pid)
+	for comm in /proc/[0-9]*/comm; do
+		[ "$(cat "$comm" 2>/dev/null)" = dockerd ] || continue
+		dir=${comm%/comm}
+		pid=${dir#/proc/}
+		[ "$pid" != "$ours" ] || continue
+		[ "$(readlink "$dir/ns/pid" 2>/dev/null)" = "$self_ns" ] || continue
+		echo "$pid"
+	done
+}
 
-if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && ours_running; then
+# An engine an earlier version of this script started on Docker's default socket (with its
+# data root in $DATA, its toolchain in /run/bdc-docker.toolchain, links in /usr/local): it is
+# ours, so it is stopped and what it linked into /usr/local is removed, once.
+retire_old_layout() {
+	[ -f /run/bdc-docker.toolchain ] || return 0
+	pid=$(cat /var/run/docker.pid 2>/dev/null || true)
+	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] &&
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--data-root $DATA/"; then
+		say "stopping the engine an earlier version of this script started on /var/run/docker.sock (pid $pid)"
+		stop_pid "$pid"
+		rm -f /var/run/docker.sock /var/run/docker.pid
+	fi
+	for link in /usr/local/sbin/docker /usr/local/lib/docker/cli-plugins/docker-compose /usr/local/lib/docker/cli-plugins/docker-buildx; do
+		case "$(readlink "$link" 2>/dev/null)" in "$PREFIX"/*) rm -f "$link" ;; esac
+	done
+	rm -f /run/bdc-docker.toolchain
+}
+
+# stop_pid PID: SIGTERM, then wait up to 60 s for it to be gone.
+stop_pid() {
+	kill "$1" 2>/dev/null || true
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -le 60 ] || fail "dockerd $1 did not stop within 60 s"
+		sleep 1
+	done
+}
+
+stop_ours() {
+	pid=$(our_pid)
+	if [ -n "$pid" ]; then
+		say "stopping the $(cat "$ACTIVE" 2>/dev/null || echo other) engine this script started (pid $pid)"
+		stop_pid "$pid"
+	fi
+	# Its socket and pid file are ours to remove: they are in $STATE.
+	rm -f "$ACTIVE" "$SOCK" "$PIDFILE"
+}
+
+retire_old_layout
+
+if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
 	print_versions
 	exit 0
+fi
+
+others=$(other_dockerds)
+if [ -n "$others" ]; then
+	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no second engine beside it (they would share the firewall chains and the default bridge). Run \`make test\` on that engine, or stop it yourself and run this again."
 fi
 
 say "phase 1/3: host packages (iptables; bookworm's runc for the floor; libseccomp-dev to build runc)"
@@ -172,20 +235,28 @@ else
 	data=$DATA/floor
 fi
 
-mkdir -p "$PLUGINS" "$(dirname "$CLIENT")"
-ln -sf "$plugins/docker-compose" "$PLUGINS/docker-compose"
-ln -sf "$plugins/docker-buildx" "$PLUGINS/docker-buildx"
-ln -sf "$client" "$CLIENT"
-hash -r # the shell may remember where it found docker before
-
-say "phase 3/3: start the $toolchain dockerd (data root $data, log $LOG)"
+say "phase 3/3: start the $toolchain dockerd (socket $SOCK, data root $data, log $LOG)"
 stop_ours
-if [ -S /var/run/docker.sock ]; then
-	rm -f /var/run/docker.sock /var/run/docker.pid
-fi
-mkdir -p "$data"
+# The client and its plugins, where only DOCKER_CONFIG and PATH of a run find them.
+mkdir -p "$BIN" "$CONFIG/cli-plugins" "$data"
+ln -sf "$client" "$BIN/docker"
+ln -sf "$plugins/docker-compose" "$CONFIG/cli-plugins/docker-compose"
+ln -sf "$plugins/docker-buildx" "$CONFIG/cli-plugins/docker-buildx"
+[ -f "$CONFIG/config.json" ] || echo '{}' >"$CONFIG/config.json"
+# A daemon config of its own, so that /etc/docker/daemon.json (the machine's engine's) is
+# not read.
+[ -f "$STATE/daemon.json" ] || echo '{}' >"$STATE/daemon.json"
+cat >"$STATE/env" <<ENV
+# Written by .ci/provision-docker.sh: use the engine it started (. $STATE/env).
+DOCKER_HOST=unix://$SOCK
+DOCKER_CONFIG=$CONFIG
+PATH=$BIN:\$PATH
+export DOCKER_HOST DOCKER_CONFIG PATH
+ENV
+hash -r # the shell may remember where it found docker before
 echo "== $(date -u +%FT%TZ) $toolchain" >>"$LOG"
-PATH=$engine_path nohup setsid dockerd --host unix:///var/run/docker.sock --data-root "$data" \
+PATH=$engine_path nohup setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" \
+	--exec-root "$STATE/exec" --config-file "$STATE/daemon.json" --data-root "$data" \
 	>>"$LOG" 2>&1 </dev/null &
 echo "$toolchain" >"$ACTIVE"
 i=0
