@@ -32,6 +32,41 @@ STAND_IN_LABEL=dev.base-docker-and-compose.stand-in
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 say() { printf '[base-images] %s\n' "$*"; }
+# fail: the reason goes to stderr, which every caller (the static checks, make) leaves on the
+# terminal, even where it sends this script's progress lines to /dev/null.
+fail() {
+	printf '[base-images] %s\n' "$*" >&2
+	exit 1
+}
+
+# pull TAG: docker pull, given at most PULL_TIMEOUT seconds, as a registry that stops
+# answering must not hold the run. timeout(1) is not on a stock macOS: a watchdog job kills
+# the pull instead (and its own sleep when the pull ends first). The pull's output goes to
+# $pull_log, for the reason when it fails.
+PULL_TIMEOUT=${PULL_TIMEOUT:-300}
+pull_log=$(mktemp)
+trap 'rm -f "$pull_log"' EXIT
+pull() {
+	docker pull -q "$1" >"$pull_log" 2>&1 &
+	puller=$!
+	# The watchdog's output goes nowhere: a job that outlives this script must not hold
+	# open a pipe its caller reads (make's tee).
+	(
+		trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+		sleep "$PULL_TIMEOUT" &
+		sleeper=$!
+		wait "$sleeper"
+		echo "no answer within $PULL_TIMEOUT s" >>"$pull_log"
+		kill "$puller"
+	) >/dev/null 2>&1 &
+	watchdog=$!
+	status=0
+	# (its stderr: the shell's "Terminated" when the watchdog ended it; the log says why)
+	{ wait "$puller"; } 2>/dev/null || status=$?
+	kill "$watchdog" 2>/dev/null || true
+	wait "$watchdog" 2>/dev/null || true
+	return "$status"
+}
 
 origin() {
 	note=$(docker image inspect --format "{{index .Config.Labels \"$STAND_IN_LABEL\"}}" "$1" 2>/dev/null || true)
@@ -47,11 +82,11 @@ ensure() {
 		say "$tag: present locally ($(origin "$tag"), $(size "$tag")), kept"
 		return 0
 	fi
-	if timeout 300 docker pull -q "$tag" >/dev/null 2>&1; then
+	if pull "$tag"; then
 		say "$tag: pulled ($(size "$tag"))"
 		return 0
 	fi
-	say "$tag: not present and not pullable: baking a stand-in"
+	say "$tag: not present and not pullable ($(tail -n 1 "$pull_log")): baking a stand-in"
 	start=$(date +%s)
 	"$2" "$tag"
 	say "$tag: stand-in baked in $(($(date +%s) - start)) s ($(size "$tag"))"
@@ -60,16 +95,14 @@ ensure() {
 label() { echo "$STAND_IN_LABEL=baked from Debian packages by images/base-images.sh; not the official image"; }
 
 bake_debian() {
-	command -v debootstrap >/dev/null 2>&1 || {
-		say "debootstrap is needed to bake $1: apt-get install debootstrap"
-		exit 1
-	}
+	command -v debootstrap >/dev/null 2>&1 ||
+		fail "debootstrap is needed to bake $1 where no registry answers: sudo apt-get install debootstrap (Linux only; elsewhere, let a registry answer)"
 	rootfs=$(mktemp -d)
-	trap 'rm -rf "$rootfs"' EXIT
+	trap 'rm -rf "$rootfs" "$pull_log"' EXIT
 	# Like the official slim images: no docs, man pages or translations.
 	debootstrap --variant=minbase trixie "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
 		tail -n 20 "$rootfs.log" >&2
-		exit 1
+		fail "debootstrap of $1 from $MIRROR failed (the end of its log is above; all of it: $rootfs.log)"
 	}
 	cp "$here/debian-slim.dpkg.cfg" "$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim"
 	rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
@@ -80,7 +113,7 @@ bake_debian() {
 		--change "LABEL $(label | sed 's/=/="/; s/$/"/')" \
 		- "$1" >/dev/null
 	rm -rf "$rootfs" "$rootfs.log"
-	trap - EXIT
+	trap 'rm -f "$pull_log"' EXIT
 }
 
 # build TAG DOCKERFILE [docker build options...]
@@ -95,10 +128,7 @@ bake_golang() {
 	version=$(go env GOVERSION)
 	case "$version" in
 	go1.26 | go1.26.*) ;;
-	*)
-		say "the host's Go is $version; golang:1.26-trixie needs Go 1.26.x at $goroot"
-		exit 1
-		;;
+	*) fail "the host's Go is $version; the golang:1.26-trixie stand-in is baked from Go 1.26.x at $goroot" ;;
 	esac
 	# The host's CA bundle lets `go mod download` inside builds trust this network's TLS proxy.
 	build "$1" golang.Dockerfile --build-arg "GOLANG_VERSION=${version#go}" \
