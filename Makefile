@@ -1,5 +1,11 @@
-# One entry point for everything the course's developers and CI run.
-# `make test` is the one test command: static checks, unit tests of every module, e2e.
+# One entry point for everything the course's developers and CI run. Two test levels, each
+# one command:
+#   make test   on any Docker (Docker Desktop, a distribution's engine, the provisioned one):
+#               the preflight, the static checks Go and Docker alone can do, the unit tests,
+#               and the e2e tests of behaviour on the engine that answers
+#   make ci     the pinned toolchains' level, which .ci/run runs: every static check, the unit
+#               tests, the e2e tests holding every capture byte for byte and CONTRIBUTING.md's
+#               toolchain table, then the floor run
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -7,16 +13,44 @@ SHELL := /bin/bash
 # (GOWORK=off), as it must build.
 UNIT_MODULES = $(filter-out $(CURDIR)/e2e,$(shell go list -m -f '{{.Dir}}'))
 E2E_TIMEOUT ?= 40m
+# How go test runs the e2e tests at once: -p, packages at once; -parallel, the tests of a
+# package that call t.Parallel (those with a compose project of their own; the swarm and
+# engine-wide ones stay serial, and run first).
+E2E_FLAGS ?= -p 1 -parallel 4
+# A go test -run pattern that narrows the e2e tests, on both toolchains (for development):
+#   make test E2E_RUN='^TestStage02'
+# Read with $(value …), so that a pattern's $ reaches go test as written.
+E2E_RUN ?= .
 
-.PHONY: help test check unit e2e e2e-floor e2e-nodes bench docs base-images
+.PHONY: help doctor test ci check check-test unit e2e e2e-floor e2e-nodes bench docs base-images
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-test: check unit e2e e2e-floor ## the one test command: static checks, unit tests, e2e on both Docker toolchains
+doctor: ## name every tool make test and make ci lack, with how to get it, and the engine that answers
+	@.ci/doctor.sh
 
-check: ## static checks: shellcheck, gofmt, go vet, compose config, Dockerfile lint
-	@.ci/static-checks.sh
+test: ## on any Docker: preflight, static checks of Go and Docker alone, unit tests, e2e of behaviour
+	@.ci/doctor.sh test
+	@.ci/static-checks.sh test
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+# make ci runs against the engine .ci/provision-docker.sh started, whatever DOCKER_HOST the
+# shell had: its env file names that engine's socket, client and plugins.
+ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures, the floor
+	@if [ -f /run/bdc-docker/env ]; then . /run/bdc-docker/env; fi; \
+	.ci/doctor.sh ci; \
+	.ci/static-checks.sh ci; \
+	$(MAKE) --no-print-directory unit; \
+	E2E_PINNED=1 $(MAKE) --no-print-directory e2e; \
+	E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor
+
+check: ## every static check (make ci's): shellcheck, gofmt, go vet, Markdown, mermaid, compose, Dockerfiles
+	@.ci/static-checks.sh ci
+
+check-test: ## the static checks make test runs: those Go and Docker alone can do
+	@.ci/static-checks.sh test
 
 unit: ## unit tests of every module (of e2e, its harness), under the race detector
 	@failed=""; for dir in $(UNIT_MODULES); do \
@@ -27,33 +61,40 @@ unit: ## unit tests of every module (of e2e, its harness), under the race detect
 	(cd e2e && GOWORK=off go test -race -count=1 ./harness/) || failed="$$failed e2e/harness"; \
 	if [ -n "$$failed" ]; then echo "make unit: failed in$$failed" >&2; exit 1; fi
 
-e2e: ## end-to-end tests in real containers, on the current Docker (base images made first)
-	@if [ -f /run/bdc-docker.toolchain ] && [ "$$(cat /run/bdc-docker.toolchain)" != current ]; then .ci/provision-docker.sh current; fi
+# The summary is printed whatever go test's status, which is the target's: a failing test
+# does not end the recipe before it (pipefail would).
+e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: captures held byte for byte)
+	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
 	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
 	@mkdir -p .cache
-	cd e2e && go test -p 1 -count=1 -timeout $(E2E_TIMEOUT) -v ./... 2>&1 | tee ../.cache/e2e.log
-	@.ci/e2e-summary.sh .cache/e2e.log "$$(cat /run/bdc-docker.toolchain 2>/dev/null || echo unmanaged)"
+	@toolchain=$$(.ci/doctor.sh --toolchain); \
+	echo "== e2e (toolchain: $$toolchain, E2E_PINNED=$${E2E_PINNED:-unset}): go test $(E2E_FLAGS) -run '$(value E2E_RUN)'"; \
+	{ status=0; (cd e2e && go test $(E2E_FLAGS) -count=1 -timeout $(E2E_TIMEOUT) -run '$(value E2E_RUN)' -v ./...) 2>&1 || status=$$?; \
+	  echo "$$status" >.cache/e2e.rc; } | tee .cache/e2e.log; \
+	status=$$(cat .cache/e2e.rc); \
+	.ci/e2e-summary.sh .cache/e2e.log "$$toolchain" || status=1; \
+	exit "$$status"
 
-e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back)
-	@E2E_TIMEOUT=$(E2E_TIMEOUT) .ci/e2e-floor.sh
+e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back; pinned)
+	@E2E_PINNED=1 E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_FLAGS='$(E2E_FLAGS)' FLOOR_RUN='$(value E2E_RUN)' .ci/e2e-floor.sh
 
-e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in test)
-	@if [ -f /run/bdc-docker.toolchain ] && [ "$$(cat /run/bdc-docker.toolchain)" != current ]; then .ci/provision-docker.sh current; fi
+e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in ci)
+	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
 	@images/base-images.sh --registry
 	@mkdir -p .cache
 	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log
 
-bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (not in test)
+bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (not in ci)
 	@.ci/install-tools.sh wrk
 	@mkdir -p .cache
 	@docker info >/dev/null 2>&1 || { echo "make bench: no Docker engine answers; run .ci/provision-docker.sh" >&2; exit 1; }
 	@images/base-images.sh
 	@rm -f .cache/bench-images-floor.json
-	.ci/on-floor.sh sh -c "cd e2e && E2E_TOOLCHAIN=floor go test -tags bench -run '^TestBenchImageSizesOnTheFloor$$' -count=1 -timeout 30m -v ." 2>&1 | tee .cache/bench-floor.log
+	.ci/on-floor.sh sh -c "cd e2e && go test -tags bench -run '^TestBenchImageSizesOnTheFloor$$' -count=1 -timeout 30m -v ." 2>&1 | tee .cache/bench-floor.log
 	cd e2e && go test -tags bench -run '^TestBenchmarks$$' -count=1 -timeout 90m -v . 2>&1 | tee ../.cache/bench.log
 
-docs: ## recapture the output the pages show (e2e on both toolchains), regenerate lists and diffs
-	UPDATE_CAPTURES=1 $(MAKE) e2e e2e-floor
+docs: ## record the output the pages show again (pinned e2e on both toolchains), regenerate lists and diffs
+	UPDATE_CAPTURES=1 E2E_PINNED=1 $(MAKE) e2e e2e-floor
 	go run ./tools/stages docs
 
 base-images: ## pull the course's base images, or bake faithful stand-ins offline

@@ -113,7 +113,7 @@ else
 		lack test "docker compose (the plugin, 2.26 or newer)" "every stage from 03 runs with it" \
 			"sudo apt-get install docker-compose-plugin (Docker's apt repository)" "comes with Docker Desktop" "comes with Docker Desktop"
 	elif ! ge "$(version "$compose")" 2.26; then
-		lack test "docker compose 2.26 or newer (this is $compose)" "the stages use its up --wait and top-level name:" \
+		lack test "docker compose 2.26 or newer (this is $compose)" "the oldest Compose the course supports" \
 			"sudo apt-get install docker-compose-plugin (Docker's apt repository)" "update Docker Desktop" "update Docker Desktop"
 	fi
 	buildx=$(docker buildx version 2>/dev/null || true)
@@ -124,7 +124,7 @@ else
 	if server=$(docker version --format '{{.Server.Version}}' 2>/dev/null) && [ -n "$server" ]; then
 		engine=$server
 		if ! ge "$(version "$server")" 26.1; then
-			lack test "Docker Engine 26.1 or newer (this one is $server)" "the oldest the course supports" \
+			lack test "Docker Engine 26.1 or newer (this one is $server)" "the oldest engine the course supports" \
 				"$DOCKER_LINUX" "update Docker Desktop" "update Docker Desktop"
 		fi
 		pinned=$(provisioned || true)

@@ -1,8 +1,26 @@
 #!/bin/sh
-# The static half of `make test`: every check that needs no running container.
-# Each phase fails the run on the first problem it reports.
+# The static checks: every check that needs no running container of the course's.
+#
+#   .ci/static-checks.sh test   `make test`'s: what Go and Docker alone can check, on any
+#                               Docker (gofmt, go vet, tidy modules, tools/stages check,
+#                               actionlint, compose and stack files, HAProxy's configuration,
+#                               and docker build --check where the engine's buildx has it)
+#   .ci/static-checks.sh [ci]   `make ci`'s: all of those, and shellcheck, the Markdown lint
+#                               and the mermaid check (shellcheck, node, npm, chromium), with
+#                               docker build --check required
+#
+# Each phase fails the run on the first problem it reports. `make doctor` names every tool a
+# level lacks, with how to get it.
 set -eu
 cd "$(dirname "$0")/.."
+level=${1:-ci}
+case "$level" in
+test | ci) ;;
+*)
+	echo "usage: $0 [test | ci]" >&2
+	exit 2
+	;;
+esac
 
 phase() { printf '\n== static checks: %s\n' "$*"; }
 die() {
@@ -12,22 +30,28 @@ die() {
 # Files of the checkout (tracked, or new and not ignored) matching git pathspecs.
 files() { git ls-files --cached --others --exclude-standard -- "$@"; }
 
-command -v shellcheck >/dev/null 2>&1 || die "shellcheck is missing: apt-get install shellcheck"
-for tool in chromium node npm; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (the mermaid check needs it): run .ci/install-tools.sh"
-done
-docker compose version >/dev/null 2>&1 || die "docker compose is missing: run .ci/provision-docker.sh"
-docker build --help 2>/dev/null | grep -q -- '--check' ||
-	die "docker build has no --check (buildx 0.15 or newer has it): run .ci/provision-docker.sh"
+docker compose version >/dev/null 2>&1 || die "docker compose is missing: make doctor says how to get it"
+has_check=true
+docker build --help 2>/dev/null | grep -q -- '--check' || has_check=false
+if [ "$level" = ci ]; then
+	for tool in shellcheck node npm "${CHROMIUM:-chromium}"; do
+		command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (make ci's checks need it): make doctor says how to get it"
+	done
+	[ "$has_check" = true ] ||
+		die "docker build has no --check (buildx 0.15 or newer has it): make ci runs on the engine .ci/provision-docker.sh starts"
+fi
 ACTIONLINT_VERSION=v1.7.12
 
-phase "shellcheck on every shell script"
-# .ci/run is a shell script without the .sh ending.
-files '*.sh' .ci/run | xargs -r shellcheck --external-sources
-files '*.sh' .ci/run | sed 's/^/  ok /'
+if [ "$level" = ci ]; then
+	phase "shellcheck on every shell script"
+	# .ci/run is a shell script without the .sh ending.
+	files '*.sh' .ci/run | xargs shellcheck --external-sources
+	files '*.sh' .ci/run | sed 's/^/  ok /'
+fi
 
 phase "gofmt"
-unformatted=$(files '*.go' | xargs -r gofmt -l)
+# (no xargs -r, which BSD xargs lacks: the checkout always has Go files.)
+unformatted=$(files '*.go' | xargs gofmt -l)
 [ -z "$unformatted" ] || die "not gofmt-ed (run gofmt -w): $unformatted"
 echo "  ok"
 
@@ -60,14 +84,16 @@ npm_packages() {
 	fi
 }
 
-phase "every mermaid diagram of the pages renders (tools/mermaid in headless chromium)"
-npm_packages mermaid
-MERMAID_DIR=.cache/mermaid node tools/mermaid/check.mjs
+if [ "$level" = ci ]; then
+	phase "every mermaid diagram of the pages renders (tools/mermaid in headless chromium)"
+	npm_packages mermaid
+	MERMAID_DIR=.cache/mermaid node tools/mermaid/check.mjs
 
-phase "every page's Markdown (markdownlint-cli2, with the rules of .markdownlint-cli2.jsonc)"
-npm_packages markdownlint
-files '*.md' | xargs node .cache/markdownlint/node_modules/markdownlint-cli2/markdownlint-cli2-bin.mjs ||
-	die "markdownlint-cli2 found problems in the pages (above): fix them, or, for a rule that does not fit the course, tune it in .markdownlint-cli2.jsonc and say why"
+	phase "every page's Markdown (markdownlint-cli2, with the rules of .markdownlint-cli2.jsonc)"
+	npm_packages markdownlint
+	files '*.md' | xargs node .cache/markdownlint/node_modules/markdownlint-cli2/markdownlint-cli2-bin.mjs ||
+		die "markdownlint-cli2 found problems in the pages (above): fix them, or, for a rule that does not fit the course, tune it in .markdownlint-cli2.jsonc and say why"
+fi
 
 phase "docker compose config -q on every compose file, once per profile"
 # A stage with a .env.template reads its values from .env, which is never committed: check it
@@ -98,17 +124,26 @@ GOTOOLCHAIN=local GOBIN="$PWD/.cache/bin" go install "github.com/rhysd/actionlin
 .cache/bin/actionlint
 files '.github/workflows/*' | sed 's/^/  ok /'
 
+phase "the base images (images/base-images.sh), which the checks below run or build on"
+# Its progress lines and its errors both reach the terminal: a missing image is the usual
+# reason the checks below fail.
+images/base-images.sh || die "images/base-images.sh could not make the base images (its reason is above)"
+
 phase "Dockerfile lint: docker build --check (BuildKit's own rules)"
 # --check lints without building. The base images must be there (nothing is pulled offline),
 # and each Dockerfile gets the named build contexts the course passes (--build-context).
-images/base-images.sh >/dev/null
-for file in $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile'); do
-	docker build --check -q -f "$file" --build-context "shared=$PWD/shared" \
-		--build-context "goroot=$(go env GOROOT)" --build-context certs=/etc/ssl/certs "$(dirname "$file")" >.cache/check.out 2>&1 ||
-		die "$file: docker build --check found problems:
+if [ "$has_check" = true ]; then
+	for file in $(files '*Dockerfile' '*Dockerfile.*' '*.Dockerfile'); do
+		docker build --check -q -f "$file" --build-context "shared=$PWD/shared" \
+			--build-context "goroot=$(go env GOROOT)" --build-context certs=/etc/ssl/certs "$(dirname "$file")" >.cache/check.out 2>&1 ||
+			die "$file: docker build --check found problems:
 $(cat .cache/check.out)"
-	echo "  ok $file"
-done
+		echo "  ok $file"
+	done
+else
+	# Only at make test's level: make ci required --check above.
+	echo "  left out: this engine's docker build has no --check (buildx 0.15 or newer has it); make ci runs it"
+fi
 
 phase "Swarm stack files: docker stack config, and HAProxy's own check of its configuration"
 # docker stack deploy reads no .env: the check exports the template's values, as the stage's
@@ -128,3 +163,7 @@ for file in $(files '*haproxy.cfg'); do
 $(cat .cache/check.out)"
 	echo "  ok $file"
 done
+
+if [ "$level" = test ]; then
+	printf '\n== static checks: make test'"'"'s level passed; make ci adds shellcheck, the Markdown lint and the mermaid check\n'
+fi
