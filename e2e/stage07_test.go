@@ -20,7 +20,8 @@ import (
 // single-node swarm of the engine under test.
 
 // The README's commands, as it shows them; the tests run them with the stack's name in place
-// of "workers" (stackCommand).
+// of "workers" (stackCommand) and an image name of the run's in place of workers-api, the
+// learner's own (imageCommand).
 const (
 	swarmBuild    = "docker build --build-context shared=../shared -f Dockerfile.prod -t workers-api:1 ."
 	swarmBuild2   = "docker build --build-context shared=../shared -f Dockerfile.prod -t workers-api:2 ."
@@ -81,19 +82,47 @@ docker secret rm workers_db_password`
 // swarmStack is a deployed copy of 07-swarm.
 type swarmStack struct {
 	dir, name string
-	url       string // the proxy's published port, on 127.0.0.1
-	addr      string // the same, as 127.0.0.1:port
+	// repo is the image repository the stack runs, in place of the README's workers-api: the
+	// stack's name and -api, which captures map back to workers-api with the stack's name.
+	repo string
+	url  string // the proxy's published port, on 127.0.0.1
+	addr string // the same, as 127.0.0.1:port
 	// The workers the updates' load wrote and the API answered 201 for: a later part checks
 	// that they are still there.
 	writes []worker.Worker
+	// top is TestStage07Swarm's own T: the page's loops run under it, so that a loop an
+	// update started runs on after that update's part, through the next one (settle).
+	top *testing.T
+	// pending are the checks of the page's loops still running: settle waits for them.
+	pending []func(t *testing.T)
 }
 
-// run runs a README command in the stage copy, with the stack's name in place of "workers"
-// and the proxy's port in place of 8080.
+// later keeps the check of a page loop for settle. A loop of 600 reads takes over two minutes
+// (its sleeps alone take 120 s), an update under one: instead of waiting it out, the next part
+// runs its own update while the loop goes on, and the loop must still get every answer right.
+func (s *swarmStack) later(check func(t *testing.T)) { s.pending = append(s.pending, check) }
+
+// settle waits for the page's loops that earlier parts left running and checks them, before a
+// part that makes requests fail on purpose (the database killed) or at the end.
+func (s *swarmStack) settle(t *testing.T) {
+	t.Helper()
+	pending := s.pending
+	s.pending = nil
+	for _, check := range pending {
+		check(t)
+	}
+}
+
+// run runs a README command in the stage copy, with the stack's name in place of "workers",
+// its image repository in place of workers-api and the proxy's port in place of 8080.
 func (s *swarmStack) run(t *testing.T, command string) (string, error) {
 	t.Helper()
-	return shell(t, s.dir, nil, strings.ReplaceAll(stackCommand(command, s.name), "127.0.0.1:8080", s.addr))
+	command = imageCommand(stackCommand(command, s.name), s.repo)
+	return shell(t, s.dir, nil, strings.ReplaceAll(command, "127.0.0.1:8080", s.addr))
 }
+
+// tag is the image the README calls workers-api:n, as this stack names it.
+func (s *swarmStack) tag(n string) string { return imageCommand("workers-api:"+n, s.repo) }
 
 func (s *swarmStack) mustRun(t *testing.T, command string) string {
 	t.Helper()
@@ -104,40 +133,29 @@ func (s *swarmStack) mustRun(t *testing.T, command string) string {
 	return out
 }
 
+// imageCommand puts repo in place of the image repository the README uses (workers-api), which
+// a learner may have built: a test never touches that tag. repo "" keeps it.
+func imageCommand(command, repo string) string {
+	if repo == "" {
+		return command
+	}
+	return strings.ReplaceAll(command, "workers-api:", repo+":")
+}
+
 // stackCommand puts name in place of the stack name the README uses.
 func stackCommand(command, name string) string {
 	command = strings.ReplaceAll(command, "workers_", name+"_")
 	return strings.ReplaceAll(command, "-c stack.yaml workers", "-c stack.yaml "+name)
 }
 
-// swarmMode puts the engine in swarm mode for the test, unless it is in one already, and
-// leaves the swarm at the end when the test made it.
-func swarmMode(t *testing.T) {
-	t.Helper()
-	state := harness.MustDocker(t, "info", "--format", "{{.Swarm.LocalNodeState}}")
-	switch state {
-	case "active":
-		return
-	case "inactive":
-	default:
-		t.Fatalf("the engine's swarm state is %q; want inactive or active", state)
-	}
-	harness.MustDocker(t, "swarm", "init", "--advertise-addr", "127.0.0.1")
-	t.Cleanup(func() {
-		if r := harness.Docker("swarm", "leave", "--force"); r.Err != nil {
-			t.Errorf("docker swarm leave --force: %v\n%s", r.Err, r.Output())
-		}
-		// The network swarm init made for the engine's side of published ports stays behind
-		// after leave; removed, it takes its firewall rules with it (see swarmnodes_test.go).
-		harness.Docker("network", "rm", "docker_gwbridge")
-	})
-}
-
 // stage07 deploys a copy of 07-swarm as the README does, and waits until its proxy answers.
 func stage07(t *testing.T) *swarmStack {
 	t.Helper()
-	swarmMode(t)
+	harness.Swarm(t)
 	s := &swarmStack{dir: copyStage(t, "07-swarm"), name: harness.UniqueName(t)}
+	s.repo = s.name + "-api"
+	// The stack file names the image the README builds; the copy names the run's.
+	replaceOnce(t, filepath.Join(s.dir, "stack.yaml"), "image: workers-api:", "image: "+s.repo+":")
 	initEnv(t, s.dir)
 	port := harness.FreePort(t)
 	setEnvValue(t, filepath.Join(s.dir, ".env"), "APP_PORT", strconv.Itoa(port))
@@ -145,9 +163,11 @@ func stage07(t *testing.T) *swarmStack {
 	s.url = "http://" + s.addr
 
 	s.mustRun(t, swarmBuild)
-	t.Cleanup(func() { harness.Docker("image", "rm", "workers-api:1", "workers-api:2", "workers-api:3") })
+	t.Cleanup(func() { harness.Docker("image", "rm", s.tag("1"), s.tag("2"), s.tag("3")) })
 	s.mustRun(t, swarmLabel)
 	t.Cleanup(func() {
+		// The README's node label goes before the swarm does (harness.Swarm's cleanup, after).
+		harness.Docker("node", "update", "--label-rm", "workers-db", harness.NodeID())
 		removeStack(t, s.name)
 		// The rotation's secret is no part of the stack: `docker stack rm` leaves it.
 		harness.Docker("secret", "rm", s.name+"_db_password_v2")
@@ -276,9 +296,14 @@ func (s *swarmStack) startLoop(t *testing.T) *loadLoop {
 func (s *swarmStack) startLoopOf(t *testing.T, command, count, status string) *loadLoop {
 	t.Helper()
 	l := &loadLoop{done: make(chan struct{}), s: s, started: time.Now(), want: []string{count, status}}
+	// Under the test's own T, not the part's: the loop outlives the part that started it.
+	top := s.top
+	if top == nil {
+		top = t
+	}
 	go func() {
 		defer close(l.done)
-		l.out, l.err = s.run(t, command)
+		l.out, l.err = s.run(top, command)
 		l.ended = time.Now()
 	}()
 	return l
@@ -318,8 +343,13 @@ func (l *loadLoop) wait(t *testing.T, what string, updateEnded time.Time) string
 
 // The stack as the README deploys it: 3 replicas behind the proxy, updated, rolled back and
 // restarted under load with no failed request. The parts share one stack and run in order.
+//
+// It runs in parallel with the compose tests (each has its own project and ports); the swarm
+// is the engine's, held by harness.Swarm for one test at a time.
 func TestStage07Swarm(t *testing.T) {
+	t.Parallel()
 	s := stage07(t)
+	s.top = t
 	t.Run("DeployServesThroughTheProxyAlone", func(t *testing.T) { swarmDeployServesThroughTheProxyAlone(t, s) })
 	t.Run("SecretInNoInspectAndNoEnvironment", func(t *testing.T) { swarmSecretInNoInspectAndNoEnvironment(t, s) })
 	t.Run("UpdateToANewTagFailsNoRequest", func(t *testing.T) { swarmUpdateFailsNoRequest(t, s, swarmUpdate, "update-image") })
@@ -329,6 +359,7 @@ func TestStage07Swarm(t *testing.T) {
 	t.Run("ExerciseChangedConfig", func(t *testing.T) { swarmExerciseChangedConfig(t, s) })
 	t.Run("DataSurvivesTheDatabaseTaskKilled", func(t *testing.T) { swarmDataSurvivesTheDatabaseTaskKilled(t, s) })
 	t.Run("PasswordRotatedWithANewSecret", func(t *testing.T) { swarmPasswordRotatedWithANewSecret(t, s) })
+	s.settle(t) // the loops of parts run alone (go test -run)
 }
 
 func swarmDeployServesThroughTheProxyAlone(t *testing.T, s *swarmStack) {
@@ -526,7 +557,7 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	}
 	want := images[0]
 	if command == swarmUpdate {
-		want = "workers-api:2"
+		want = s.tag("2")
 	}
 	loop := s.startLoop(t)
 	var writes *loadLoop
@@ -544,14 +575,24 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 		t.Errorf("%s printed %q, want the service's name alone", command, out)
 	}
 	s.endLoad(t, l, name, started, ended, before)
-	loopOut := loop.wait(t, name, ended)
-	var writesOut string
-	if writes != nil {
-		writesOut = writes.wait(t, name+", the writes", ended)
-		if got := s.psql(t, "SELECT count(*) FROM workers WHERE email LIKE 'update-%@example.com'"); got != swarmWriteLoopWrites {
-			t.Errorf("%s rows of the page's write loop in the table, want %s", got, swarmWriteLoopWrites)
+	// The page's loops run on (later, settle); what they print is checked, and captured, when
+	// they end.
+	s.later(func(t *testing.T) {
+		t.Helper()
+		loopOut := loop.wait(t, name, ended)
+		var writesOut string
+		if writes != nil {
+			writesOut = writes.wait(t, name+", the writes", ended)
+			if got := s.psql(t, "SELECT count(*) FROM workers WHERE email LIKE 'update-%@example.com'"); got != swarmWriteLoopWrites {
+				t.Errorf("%s rows of the page's write loop in the table, want %s", got, swarmWriteLoopWrites)
+			}
 		}
-	}
+		if t.Failed() || command != swarmUpdate {
+			return
+		}
+		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
+		capture(t, "07-swarm", "load-update-writes", s.name, swarmWriteLoop, writesOut)
+	})
 	if got := s.runningImages(t); !slices.Equal(got, []string{want, want, want}) {
 		t.Errorf("the app's running tasks run %v, want %s on all 3", got, want)
 	}
@@ -570,8 +611,6 @@ func swarmUpdateFailsNoRequest(t *testing.T, s *swarmStack, command, name string
 	}
 	capture(t, "07-swarm", name, s.name, command, out)
 	if command == swarmUpdate {
-		capture(t, "07-swarm", "load-update", s.name, swarmLoop, loopOut)
-		capture(t, "07-swarm", "load-update-writes", s.name, swarmWriteLoop, writesOut)
 		capture(t, "07-swarm", "tasks-after-update", s.name, swarmTasks, s.mustRun(t, swarmTasks))
 	}
 }
@@ -600,13 +639,19 @@ func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 		t.Errorf("%s printed %q: want the service's name, and the update's exit status 0", swarmBroken, out)
 	}
 	s.endLoad(t, l, "failed update and its rollback", started, ended, nil)
-	loopOut := loop.wait(t, "failed update", ended)
+	s.later(func(t *testing.T) {
+		t.Helper()
+		loopOut := loop.wait(t, "failed update", ended)
+		if !t.Failed() {
+			capture(t, "07-swarm", "load-rollback", s.name, swarmLoop, loopOut)
+		}
+	})
 	status := s.mustRun(t, swarmStatus)
-	if !strings.HasPrefix(status, "workers-api:2: rollback_completed") {
-		t.Errorf("after the failed update: %q, want workers-api:2, rollback_completed", status)
+	if !strings.HasPrefix(status, s.tag("2")+": rollback_completed") {
+		t.Errorf("after the failed update: %q, want %s, rollback_completed", status, s.tag("2"))
 	}
-	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
-		t.Errorf("the app's running tasks run %v after the rollback, want workers-api:2 on all 3", got)
+	if got, want := s.runningImages(t), s.tag("2"); !slices.Equal(got, []string{want, want, want}) {
+		t.Errorf("the app's running tasks run %v after the rollback, want %s on all 3", got, want)
 	}
 	now := s.containers(t, "app")
 	kept := 0
@@ -620,7 +665,6 @@ func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 		return
 	}
 	capture(t, "07-swarm", "update-broken", s.name, swarmBroken, out)
-	capture(t, "07-swarm", "load-rollback", s.name, swarmLoop, loopOut)
 	capture(t, "07-swarm", "update-broken-status", s.name, swarmStatus, status)
 }
 
@@ -628,6 +672,7 @@ func swarmFailedUpdateRollsBackByItself(t *testing.T, s *swarmStack) {
 // starts a new task, on the node, and the volume, of the old one, and the rows seed_db wrote
 // (first part) are there again. Nothing else writes them: the app only creates missing tables.
 func swarmDataSurvivesTheDatabaseTaskKilled(t *testing.T, s *swarmStack) {
+	s.settle(t) // the page's loops, which the kill would fail
 	old := s.containers(t, "db")
 	if len(old) != 1 {
 		t.Fatalf("%d database containers run, want 1", len(old))
@@ -696,6 +741,7 @@ var regexpSecretID = regexp.MustCompile(`(?m)^[0-9a-z]{25}$`)
 // still serves. Then the next deploy of the stack file makes the stack's secret again, from
 // the file that holds the new password, and the rotation's secret can be removed.
 func swarmPasswordRotatedWithANewSecret(t *testing.T, s *swarmStack) {
+	s.settle(t)
 	file := filepath.Join(s.dir, "secrets", "db_password")
 	before, err := os.ReadFile(file)
 	if err != nil {
@@ -802,8 +848,8 @@ func swarmExerciseDeployWithoutAppTag(t *testing.T, s *swarmStack) {
 	if err == nil || !strings.Contains(out, "required variable APP_TAG is missing a value: set APP_TAG to the tag of the image to deploy") {
 		t.Fatalf("deploy without APP_TAG: %v\n%s\nwant the stack file's error naming APP_TAG", err, out)
 	}
-	if got := s.runningImages(t); !slices.Equal(got, []string{"workers-api:2", "workers-api:2", "workers-api:2"}) {
-		t.Errorf("the failed deploy changed the app: its tasks run %v", got)
+	if got, want := s.runningImages(t), s.tag("2"); !slices.Equal(got, []string{want, want, want}) {
+		t.Errorf("the failed deploy changed the app: its tasks run %v, want %s", got, want)
 	}
 }
 
