@@ -11,6 +11,8 @@ if [ "$(cat /run/bdc-docker/toolchain 2>/dev/null)" != floor ]; then
 	exec .ci/on-floor.sh "$0"
 fi
 say() { printf '[e2e-floor] %s\n' "$*"; }
+# The floor is a pinned toolchain: its captures are held byte for byte (e2e/capture_test.go).
+export E2E_PINNED=1
 
 skip=""
 while read -r name reason; do
@@ -19,13 +21,14 @@ while read -r name reason; do
 	skip="${skip:+$skip|}^$name\$"
 done <e2e/floor-skips.txt
 
-set -- -p 1 -count=1 -timeout "${E2E_TIMEOUT:-40m}" -v -run "${FLOOR_RUN:-.}"
+# shellcheck disable=SC2086 # E2E_FLAGS is a word list on purpose
+set -- ${E2E_FLAGS:--p 1 -parallel 4} -count=1 -timeout "${E2E_TIMEOUT:-40m}" -v -run "${FLOOR_RUN:-.}"
 [ -z "$skip" ] || set -- "$@" -skip "$skip"
 rm -f .cache/e2e-floor.rc
 # set -e would end the group at a failing go test, before it writes the status: hence || rc=$?.
 {
 	rc=0
-	(cd e2e && E2E_TOOLCHAIN=floor E2E_PINNED=1 go test "$@" ./...) 2>&1 || rc=$?
+	(cd e2e && go test "$@" ./...) 2>&1 || rc=$?
 	echo "$rc" >.cache/e2e-floor.rc
 } | tee .cache/e2e-floor.log
 status=$(cat .cache/e2e-floor.rc)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Host tools the test command needs besides Docker and Go: curl, which the e2e tests run as
+# Host tools `make ci` needs besides Docker and Go: curl, which the e2e tests run as
 # the pages show it; shellcheck for the static checks; debootstrap to bake base images when
 # no registry answers; chromium and Node.js with npm to render the pages' mermaid diagrams
 # (tools/mermaid; the static checks install its npm packages). Extra commands named as
