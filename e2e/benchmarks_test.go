@@ -23,6 +23,9 @@ import (
 // Every figure is the median of BENCH_RUNS runs (3 unless set), with the spread beside it.
 // Timings that are compared (cold against cached builds, a fresh volume against an existing
 // one) are compared as ratios inside each run, then the ratios' median is reported.
+//
+// Serial, and alone: it prunes the build cache every test shares, and another test's load
+// would be in its figures.
 func TestBenchmarks(t *testing.T) {
 	runs := benchEnvInt(t, "BENCH_RUNS", 3)
 	duration := benchEnvDuration(t, "BENCH_DURATION", 10*time.Second)
@@ -127,7 +130,8 @@ type floorImages struct {
 const floorImagesFile = "../.cache/bench-images-floor.json"
 
 // TestBenchImageSizesOnTheFloor is the part of `make bench` that runs on the floor engine
-// (.ci/on-floor.sh): the app images' sizes there, for TestBenchmarks's report.
+// (.ci/on-floor.sh): the app images' sizes there, for TestBenchmarks's report. Serial:
+// make bench runs it alone, on the floor engine, before TestBenchmarks.
 func TestBenchImageSizesOnTheFloor(t *testing.T) {
 	if harness.Toolchain() != "floor" {
 		t.Fatal("run this on the floor engine: make bench does (.ci/on-floor.sh)")

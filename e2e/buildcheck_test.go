@@ -14,6 +14,7 @@ import (
 // 02 lesson shows, and proves the check fails on a mistake learners make: the shell form of
 // CMD, which starts the app under /bin/sh -c, so `docker stop` signals the shell, not the app.
 func TestBuildCheck(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "golang:1.26-trixie")
 	dir := copyStage(t, "02-dockerizing")
 	// -q: the progress lines (with their timings) stay out; the findings are on stdout.

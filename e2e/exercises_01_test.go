@@ -22,6 +22,7 @@ var regexpGoVersion = regexp.MustCompile(`(?m)^go1\.\d+(\.\d+)?\S*$`)
 // tries to connect, names DATABASE_URL (with the password masked) and lists what it
 // accepts; the script stops and removes the database container it started.
 func TestExercise01DatabaseURLScheme(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	dir := breakStage(t, exercise{
 		stage: "01-starting-point", name: "break-database-url", file: "run-local.sh",
@@ -55,6 +56,7 @@ func TestExercise01DatabaseURLScheme(t *testing.T) {
 // changes, so there is no -change capture: the port is taken by a listener of the test's
 // own, on an ephemeral port of 127.0.0.1, which the capture shows as 8080.
 func TestExercise01PortTaken(t *testing.T) {
+	t.Parallel()
 	dir := copyStage(t, "01-starting-point")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -79,6 +81,7 @@ func TestExercise01PortTaken(t *testing.T) {
 // `docker stop` waits its whole grace period, then kills it, and the exit code is 137
 // (128 + 9, SIGKILL).
 func TestExercise01StopGracePeriod(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	const stage = "01-starting-point"
 	name := harness.UniqueName(t)

@@ -42,6 +42,7 @@ func runStage02(t *testing.T, dir, name, image string, args ...string) {
 // kernel drops it, nothing stops, and Docker kills the container with SIGKILL after its
 // 10 s grace (exit status 137). The exec form, as the stage has it, makes the app PID 1.
 func TestExercise02ShellFormCMD(t *testing.T) {
+	t.Parallel()
 	const stage = "02-dockerizing"
 	dir := breakStage(t, exercise{stage, "break-shell-form-cmd", "Dockerfile", `CMD ["app"]`, `CMD app`})
 	name := harness.UniqueName(t)
@@ -84,6 +85,7 @@ func TestExercise02ShellFormCMD(t *testing.T) {
 // (0.0.0.0, and [::] where the engine has IPv6): anyone on the network reaches the API. The
 // test publishes on a free port instead of 8080, and shows it as 8080; it never dials it.
 func TestExercise02PublishAllInterfaces(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	harness.RequireImage(t, "golang:1.26-trixie")
 	const stage = "02-dockerizing"

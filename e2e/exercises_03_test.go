@@ -18,6 +18,7 @@ import (
 // with the database's files: the next up starts an empty database, and the API asks for
 // create_db again. This mistake is a command, not a change to a file: nothing to diff.
 func TestExercise03DownV(t *testing.T) {
+	t.Parallel()
 	const stage = "03-compose"
 	dir := copyStage(t, stage)
 	p := stageProjectIn(t, dir)
@@ -62,6 +63,7 @@ func TestExercise03DownV(t *testing.T) {
 // ports: ["8080:8080"], without an address, publishes the API on every interface of the
 // machine (0.0.0.0, and [::] where the engine has IPv6), not on this machine only.
 func TestExercise03PortsAllInterfaces(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	harness.RequireImage(t, "golang:1.26-trixie")
 	const stage = "03-compose"

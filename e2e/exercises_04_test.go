@@ -17,6 +17,7 @@ import (
 // each start instead of creating only what is missing (init_db). A row added by hand is
 // there until the app restarts, and gone after.
 func TestExercise04CreateDBAtEveryStart(t *testing.T) {
+	t.Parallel()
 	const stage = "04-entrypoint"
 	dir := breakStage(t, exercise{stage, "break-create-db", "entrypoint.sh", "\tapp init_db\n", "\tapp create_db\n"})
 	p := stageProjectIn(t, dir)
@@ -66,6 +67,7 @@ func TestExercise04CreateDBAtEveryStart(t *testing.T) {
 // spares PID 1 signals it does not handle), so docker stop waits its grace period and kills
 // the container: exit code 137 (128 + SIGKILL's 9), where the right entrypoint exits 0.
 func TestExercise04NoExec(t *testing.T) {
+	t.Parallel()
 	const stage = "04-entrypoint"
 	dir := breakStage(t, exercise{stage, "break-no-exec", "entrypoint.sh", `exec "$@"`, `"$@"`})
 	p := stageProjectIn(t, dir)

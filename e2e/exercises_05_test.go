@@ -40,6 +40,7 @@ func breakEnv(t *testing.T, ex exercise, show string) string {
 // it (a name that compose.yaml does not use is not an error), so it stops before it starts
 // anything, naming the variable wherever compose.yaml uses it, with the compose file's hint.
 func TestExercise05MisspeltVariable(t *testing.T) {
+	t.Parallel()
 	const stage = "05-env-vars"
 	dir := breakEnv(t, exercise{stage, "break-env-typo", ".env", "\nPOSTGRES_USER=workers\n", "\nPOSTGRES_USERNAME=workers\n"},
 		"grep POSTGRES_USER .env")
@@ -66,6 +67,7 @@ func TestExercise05MisspeltVariable(t *testing.T) {
 // .env taken out of .dockerignore: `COPY . .` copies it into the image, and the generated
 // password with it, for anyone who gets the image (a registry, docker save) to read.
 func TestExercise05EnvInTheImage(t *testing.T) {
+	t.Parallel()
 	const stage = "05-env-vars"
 	dir := breakStage(t, exercise{stage, "break-dockerignore-env", ".dockerignore", "\n.env\n", "\n"})
 	initEnv(t, dir)
@@ -99,6 +101,7 @@ func TestExercise05EnvInTheImage(t *testing.T) {
 // and the app stops before it connects. The page's restore, as written, then brings .env
 // back byte for byte, and the app up again with the password the volume was created with.
 func TestExercise05PasswordWithASlash(t *testing.T) {
+	t.Parallel()
 	const stage = "05-env-vars"
 	const readme = "../" + stage + "/README.md"
 	keep := readmeShellBlock(t, readme, "### A password with a slash")

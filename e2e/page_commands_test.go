@@ -36,6 +36,7 @@ func curlApp(t *testing.T, p *harness.Project, path string) (command, out string
 // previous stage's folder (or, for stage 01, from the repository's root), land in the stage's
 // own folder; the `cd` the pages give for the repository's root does too.
 func TestPagesChangeFolder(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ var stageName = regexp.MustCompile(`^0[1-9]-[a-z-]+$`)
 // and secrets/, and a build has left bin/: every file a stage adds is shown in full, and no
 // password and no build output is.
 func TestPagesDiffShowsNewFilesAndNoSecret(t *testing.T) {
+	t.Parallel()
 	options := pagesDiffOptions(t, "../README.md", "../docs/README.md")
 
 	stages := []string{"04-entrypoint", "05-env-vars", "06-profiles"}

@@ -50,6 +50,7 @@ func setPostgresTag(t *testing.T, dir, tag string) {
 const guardMessage = "compose.yaml: error: POSTGRES_TAG names PostgreSQL 18; this project is set up for PostgreSQL 17."
 
 func TestTroubleshootingPostgresMajor(t *testing.T) {
+	t.Parallel()
 	tag := postgresImageOfMajor(t, "18")
 
 	// Stage 05 as a learner meets it: the project up on 17, with data; POSTGRES_TAG changed

@@ -32,6 +32,7 @@ func startPostgres(t *testing.T, fixedPort bool) (string, *harness.Project) {
 // The shared store keeps its contract on a real PostgreSQL 17, as it does on SQLite in the
 // shared module's own tests.
 func TestSharedStoreOnPostgres(t *testing.T) {
+	t.Parallel()
 	url, _ := startPostgres(t, false)
 	storetest.Run(t, func(t *testing.T) *database.Store { return openReady(t, url) })
 }
@@ -51,6 +52,7 @@ func openReady(t *testing.T, url string) *database.Store {
 // A PostgreSQL that stops under a store with open connections is ErrUnavailable (the HTTP
 // layer's 503), not an unknown error; once it is back, the same store serves again.
 func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
+	t.Parallel()
 	// The host port must survive the restart: the store's URL names it.
 	url, p := startPostgres(t, true)
 	store := openReady(t, url)
@@ -83,6 +85,7 @@ func TestSharedStoreWhenPostgresStopsAndReturns(t *testing.T) {
 // A PostgreSQL that answers and refuses the login is not waited for: a wrong password or an
 // unknown database name is ErrRejected at once, not a READY_TIMEOUT later.
 func TestWaitReadyGivesUpOnARejectedLogin(t *testing.T) {
+	t.Parallel()
 	url, _ := startPostgres(t, false)
 	openReady(t, url).Close() // it is up: what follows is the login alone
 	for name, bad := range map[string]string{

@@ -17,6 +17,7 @@ import (
 // namespace, a CPU profile taken under load and read with go tool pprof on the host, and the
 // two ways the page breaks it.
 func TestProfilingAsTheDocsSay(t *testing.T) {
+	t.Parallel()
 	p, dir, _ := stage06(t, "prod")
 	override, err := os.ReadFile("../docs/profiling.yaml")
 	if err != nil {

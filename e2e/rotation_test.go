@@ -92,6 +92,7 @@ func psqlAs(t *testing.T, p *harness.Project, user, sql string) string {
 // keeps its mode, no file of the stage folder keeps the old password (a copy that
 // `sed -i.bak` leaves, say), and only the page's profile runs.
 func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
+	t.Parallel()
 	for _, r := range rotations {
 		t.Run(r.stage, func(t *testing.T) {
 			block := readmeShellBlock(t, "../"+r.stage+"/README.md", r.after)
@@ -157,6 +158,7 @@ func TestPasswordRotationAsTheREADMEsSay(t *testing.T) {
 // project. The file stays as it was, byte for byte, no copy of it is left beside it, and the
 // app still logs in with the password it had.
 func TestPasswordRotationStopsAtItsFirstFailure(t *testing.T) {
+	t.Parallel()
 	for _, r := range rotations {
 		t.Run(r.stage, func(t *testing.T) {
 			block := readmeShellBlock(t, "../"+r.stage+"/README.md", r.after)
@@ -298,6 +300,7 @@ func readmeShellBlock(t *testing.T, readme, after string) string {
 // steadyWaits orders each run of wait lines, and only those: the same lines in another
 // order give the same text, and the lines around a run stay where they are.
 func TestSteadyWaits(t *testing.T) {
+	t.Parallel()
 	a := " Container x-db-1 Started \n Container x-app-1 Waiting \n Container x-db-1 Waiting \n Container x-db-1 Healthy \n Container x-app-1 Healthy \nALTER ROLE"
 	b := " Container x-db-1 Started \n Container x-db-1 Waiting \n Container x-app-1 Waiting \n Container x-app-1 Healthy \n Container x-db-1 Healthy \nALTER ROLE"
 	want := " Container x-db-1 Started \n Container x-app-1 Waiting \n Container x-db-1 Waiting \n Container x-app-1 Healthy \n Container x-db-1 Healthy \nALTER ROLE"

@@ -16,6 +16,7 @@ import (
 // are the official images or the stand-ins baked by images/base-images.sh.
 
 func TestPostgresImageKeepsTheOfficialContract(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	p := harness.NewProject(t, "testdata/postgres")
 	p.Up()
@@ -68,6 +69,7 @@ func TestPostgresImageKeepsTheOfficialContract(t *testing.T) {
 }
 
 func TestGolangImageBuildsCgo(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "golang:1.26-trixie")
 	tag := harness.UniqueName(t) + ":test"
 	harness.Build(t, "testdata/cgo-sqlite", tag)
@@ -86,6 +88,7 @@ func TestGolangImageBuildsCgo(t *testing.T) {
 }
 
 func TestDistrolessStaticRunsAsNonroot(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "gcr.io/distroless/static-debian13:nonroot")
 	tag := harness.UniqueName(t) + ":test"
 	harness.Build(t, "testdata/distroless", tag)

@@ -27,6 +27,7 @@ import (
 // test's own (a unique container and volume, free ports on 127.0.0.1), and its output mapped
 // back before it is captured.
 func TestStage01ByHand(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	const stage = "01-starting-point"
 	dir, err := filepath.Abs("../" + stage)

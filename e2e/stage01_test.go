@@ -19,6 +19,7 @@ import (
 // container with docker stop (PostgreSQL shuts down on its signal, inside the grace period),
 // and removes it. A container left by an earlier run is replaced.
 func TestStage01RunLocal(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	stage, err := filepath.Abs("../01-starting-point")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // builds and starts the app image, creates and seeds the tables; running it twice works;
 // ./run-dockered.sh down leaves nothing behind.
 func TestStage02RunDockered(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "postgres:17-trixie")
 	harness.RequireImage(t, "golang:1.26-trixie")
 	name := harness.UniqueName(t)
@@ -103,6 +104,7 @@ func TestStage02RunDockered(t *testing.T) {
 // reachable, the lookup itself fails), so the page shows only the part of the error line
 // that is the same either way, and the same on every Docker the course supports.
 func TestStage02BuildWithoutContext(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "golang:1.26-trixie")
 	out, err := shell(t, "../02-dockerizing", nil, "docker build .")
 	if err == nil || !strings.Contains(out, "COPY --from=shared") ||

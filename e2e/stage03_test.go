@@ -18,6 +18,7 @@ import (
 // reachable from the app only. The page's commands run as written (shell), on the test's
 // project (inProject); what names the test's volume is put back to the learner's name.
 func TestStage03Compose(t *testing.T) {
+	t.Parallel()
 	const stage = "03-compose"
 	p := stageProject(t, stage)
 	env := inProject(p)
@@ -250,6 +251,7 @@ func TestStage03Compose(t *testing.T) {
 
 // The detailed reference file is valid and starts, with what its attributes promise.
 func TestStage03ReferenceFile(t *testing.T) {
+	t.Parallel()
 	p := stageProject(t, "03-compose", "compose.reference.yaml")
 	p.MustCompose("config", "-q")
 	p.Up()

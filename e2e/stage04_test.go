@@ -17,6 +17,7 @@ import (
 // entrypoint never drops data; it waits for a database that comes late and gives up with a
 // message when none comes; the app is PID 1, not root, and stops at once.
 func TestStage04Entrypoint(t *testing.T) {
+	t.Parallel()
 	// Stage 03's project, running as its page leaves it; the page's Before you start stops it.
 	prev := stageProject(t, "03-compose")
 	prev.Up()

@@ -70,6 +70,7 @@ func firstOfMissing(t *testing.T, out string, missing ...string) string {
 // init-env.sh as a learner runs it: a strong password each time, never an .env overwritten
 // without --force, and with --force the old one kept.
 func TestStage05InitEnv(t *testing.T) {
+	t.Parallel()
 	dir := copyStage(t, "05-env-vars")
 	env := filepath.Join(dir, ".env")
 	initEnv := func(args ...string) harness.Result {
@@ -119,6 +120,7 @@ func TestStage05InitEnv(t *testing.T) {
 // Stage 05 with Compose: no .env, a clear stop; after init-env.sh, the API serves; nothing
 // of .env ends up in the image.
 func TestStage05EnvVars(t *testing.T) {
+	t.Parallel()
 	dir := copyStage(t, "05-env-vars")
 	// Stage 04's project, running as its page's exercises leave it before their last down;
 	// the page's Before you start stops it.

@@ -37,6 +37,7 @@ func stage06(t *testing.T, profiles ...string) (*harness.Project, string, string
 // The profiles select the services: no flag is dev (COMPOSE_PROFILES=dev in .env); --profile
 // prod replaces it; the database is in both.
 func TestStage06ProfilesSelectServices(t *testing.T) {
+	t.Parallel()
 	p, _, _ := stage06(t)
 	for _, tt := range []struct {
 		profiles []string
@@ -62,6 +63,7 @@ func TestStage06ProfilesSelectServices(t *testing.T) {
 // `docker compose down` leaves nothing of the project running, so its port is free for
 // Part 3.
 func TestStage06Dev(t *testing.T) {
+	t.Parallel()
 	const readme = "../06-profiles/README.md"
 	change := readmeShellBlock(t, readme, "In a second terminal, in `06-profiles`")
 	undo := readmeShellBlock(t, readme, "Undo the change")
@@ -185,6 +187,7 @@ func TestStage06Dev(t *testing.T) {
 // prod: healthy on distroless, not root, no shell, read-only, no capabilities; the data
 // survives down and up; docker stop is quick; the password is in no inspect and no image.
 func TestStage06Prod(t *testing.T) {
+	t.Parallel()
 	p, dir, password := stage06(t, "prod")
 	p.Up()
 	ps, err := shell(t, dir, inProject(p), psCommandProd())

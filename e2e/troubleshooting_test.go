@@ -49,6 +49,7 @@ func edit(t *testing.T, file string, change func(string) string) {
 // Stage 04's image with the mistakes learners make with its entrypoint, built from a copy of
 // the stage and run as `docker run --rm workers-app`.
 func TestTroubleshootingEntrypointErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		mistake func(t *testing.T, dir string)
@@ -198,6 +199,7 @@ func dropChmod(t *testing.T, dir string) {
 
 // Stage 02's image started on a host port that another container publishes already.
 func TestTroubleshootingPortInUse(t *testing.T) {
+	t.Parallel()
 	harness.RequireImage(t, "debian:trixie-slim")
 	image := stageImage(t, "../02-dockerizing")
 	hostPort := fmt.Sprintf("127.0.0.1:%d", harness.FreePort(t))
@@ -216,6 +218,7 @@ func TestTroubleshootingPortInUse(t *testing.T) {
 // go-sqlite3 without cgo: the shared module uses its error type, which only its cgo code
 // defines, so the build fails at once instead of at run time.
 func TestTroubleshootingCgoOff(t *testing.T) {
+	t.Parallel()
 	// The binary a build that did succeed would write (.gitignore keeps it out of git).
 	t.Cleanup(func() { os.Remove("../01-starting-point/01-starting-point") })
 	out, err := shell(t, "../01-starting-point", nil, "CGO_ENABLED=0 go build .")
@@ -241,6 +244,7 @@ func TestTroubleshootingCgoOff(t *testing.T) {
 // with: ./init-env.sh --force (the way init-env.sh's own refusal names), then up again. The
 // app, re-created with the new password, cannot log in and exits; its logs say why.
 func TestTroubleshootingPasswordChanged(t *testing.T) {
+	t.Parallel()
 	dir := copyStage(t, "05-env-vars")
 	initEnv := func(args ...string) {
 		if r := (harness.Cmd{Dir: dir, Name: "./init-env.sh", Args: args}).Run(); r.Err != nil {
@@ -267,6 +271,7 @@ func TestTroubleshootingPasswordChanged(t *testing.T) {
 // behind, or the file deleted) after a first up: the data volume is there, the file is not.
 // Docker cannot mount the secret, and says which file.
 func TestTroubleshootingSecretMissing(t *testing.T) {
+	t.Parallel()
 	p, dir, _ := stage06(t)
 	p.Up()
 	p.MustCompose("down") // the data volume stays
