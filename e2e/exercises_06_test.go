@@ -17,6 +17,7 @@ import (
 // has no curl, so every probe fails, the app never becomes healthy although it serves, and
 // `up --wait` fails. Running the probe's command by hand says why.
 func TestExercise06HealthcheckWithCurl(t *testing.T) {
+	t.Parallel()
 	dir := breakStage(t, exercise{
 		stage: "06-profiles", name: "break-healthcheck-curl", file: "Dockerfile.prod",
 		from: `CMD ["app", "healthcheck"]`, to: `CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]`,
@@ -24,10 +25,11 @@ func TestExercise06HealthcheckWithCurl(t *testing.T) {
 	initEnv(t, dir)
 	p := stageProjectApps(t, dir, []string{"app-dev", "app-prod"})
 	p.Profiles = []string{"prod"}
-	// The image's probe, every second instead of every 10 s once its start period is over,
-	// so that the container is unhealthy after some 13 s rather than 40: the same failure,
-	// sooner. Only the interval changes; the test and the rest come from the image.
-	p.Override("services:\n  app-prod:\n    healthcheck:\n      interval: 1s\n")
+	// The image's probe, every second instead of every 10 s, after a start period of 1 s
+	// instead of 10 (a probe that fails in it does not count), so that the container is
+	// unhealthy after some 4 s rather than 40: the same failure, sooner. Only the timing
+	// changes; the probe's command and its retries come from the image.
+	p.Override("services:\n  app-prod:\n    healthcheck:\n      interval: 1s\n      start_period: 1s\n")
 	// The learner's rebuild (the page says to run it first), here apart from the capture,
 	// whose output would otherwise be BuildKit's, step by step.
 	p.MustCompose("build", "app-prod")
@@ -85,6 +87,7 @@ func TestExercise06HealthcheckWithCurl(t *testing.T) {
 // the dev profile (.env's COMPOSE_PROFILES=dev, a plain `docker compose up`) runs both apps,
 // and both publish the same port of this machine: one of them cannot start.
 func TestExercise06ProdWithoutProfile(t *testing.T) {
+	t.Parallel()
 	dir := breakStage(t, exercise{
 		stage: "06-profiles", name: "break-no-profile", file: "compose.yaml",
 		from: "    profiles: [prod]\n", to: "",

@@ -26,6 +26,7 @@ import (
 // go wrong. Each part would fail if the behaviour regressed. The parts share one project and
 // run in this order: each leaves it as the next one needs it, and the last stops the app.
 func TestFaultsProd(t *testing.T) {
+	t.Parallel()
 	p, _, _ := stage06(t, "prod")
 	p.Up()
 	if r := p.Exec("app-prod", "app", "seed_db"); r.Err != nil {
@@ -472,8 +473,12 @@ func sigtermLetsInFlightRequestsFinishAndExitsCleanly(t *testing.T, p *harness.P
 		t.Errorf("the app did not log its shutdown:\n%s", logs)
 	}
 	// Whether the client reads a reset or an end of file depends on whether the proxy closes
-	// the connection before or after the request has reached it: both are seen here.
-	if published == nil || !(errors.Is(published, io.EOF) || errors.Is(published, syscall.ECONNRESET)) {
+	// the connection before or after the request has reached it: both are seen here. An end
+	// of file that comes before Go's transport has counted the request as sent (the proxy
+	// quicker still, on a busy machine) is reported as "server closed idle connection": Go
+	// gives that error for an io.EOF read then, or for a 408 that Docker's proxy never sends.
+	closedIdle := published != nil && strings.HasSuffix(published.Error(), "http: server closed idle connection")
+	if published == nil || !(errors.Is(published, io.EOF) || errors.Is(published, syscall.ECONNRESET) || closedIdle) {
 		t.Errorf("a new request to the published port after SIGTERM: %v, want the connection closed with no answer (EOF or reset by peer)", published)
 	}
 	completed := 0
