@@ -34,16 +34,15 @@ func (n node) docker(t *testing.T, args ...string) string {
 	return harness.MustDocker(t, append([]string{"-H", "unix://" + n.socket}, args...)...)
 }
 
-// freeOfSwarmLeftovers removes the docker_gwbridge network that a swarm this engine has
-// left leaves behind. Left in place, the engine under test was seen to keep a stale rule that
+// freeOfSwarmLeftovers holds the engine's swarm state for the test, out of any swarm (where
+// the tests may use it: harness.NoSwarm), and removes the docker_gwbridge network that a swarm
+// this engine has left leaves behind. Left in place, the engine under test was seen to keep a stale rule that
 // masquerades the traffic between containers of a later network with its old subnet: the
 // nodes' VXLAN packets then arrive from the wrong address, and no overlay network works
 // across nodes.
 func freeOfSwarmLeftovers(t *testing.T) {
 	t.Helper()
-	if state := harness.MustDocker(t, "info", "--format", "{{.Swarm.LocalNodeState}}"); state != "inactive" {
-		t.Fatalf("the engine under test is in a swarm (%s): the nodes' network needs it out of one (docker swarm leave --force)", state)
-	}
+	harness.NoSwarm(t)
 	if harness.Docker("network", "inspect", "docker_gwbridge").Err == nil {
 		harness.MustDocker(t, "network", "rm", "docker_gwbridge")
 	}
@@ -65,14 +64,21 @@ func TestSwarmThreeNodes(t *testing.T) {
 	// The stage, its image built as the README says, and every image of the stack pushed.
 	dir := copyStage(t, "07-swarm")
 	initEnv(t, dir)
-	if out, err := shell(t, dir, nil, swarmBuild); err != nil {
+	// Built under a name of the run's (workers-api:1 may be the contributor's own), pushed
+	// under the README's, which the stack names.
+	local := name + "-api:1"
+	if out, err := shell(t, dir, nil, imageCommand(swarmBuild, name+"-api")); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	t.Cleanup(func() { harness.Docker("image", "rm", "workers-api:1") })
+	t.Cleanup(func() { harness.Docker("image", "rm", local) })
 	started := time.Now()
 	for _, image := range []string{"workers-api:1", "postgres:17-trixie", "haproxy:3.0"} {
 		pushed := registryAddr + "/library/" + image
-		harness.MustDocker(t, "tag", image, pushed)
+		from := image
+		if image == "workers-api:1" {
+			from = local
+		}
+		harness.MustDocker(t, "tag", from, pushed)
 		harness.MustDocker(t, "push", "-q", pushed)
 		harness.MustDocker(t, "image", "rm", pushed)
 	}

@@ -28,13 +28,10 @@ const (
 	cleanupPage = "../docs/cleanup.md"
 	// cleanupDF is the page's first and last command: how much Docker holds.
 	cleanupDF = "docker system df"
-	// provisionedEngine is the file .ci/provision-docker.sh writes when it starts an engine
-	// (harness/toolchain.go reads it too). The page removes names a learner owns (workers-db,
-	// 03-compose-app, a swarm): it runs only on an engine the tests provisioned.
-	provisionedEngine = "/run/bdc-docker.toolchain"
 	// keptBase names a second tag of each base image while the page removes theirs; the
-	// test, or the next run if this one died in between, puts the official tags back.
-	keptBase = "bdc-cleanup-kept/"
+	// test, or the next run's sweeper (harness.SweepLeftovers) if this one died in between,
+	// puts the official tags back.
+	keptBase = harness.KeptPrefix
 )
 
 // The names the stages' pages and scripts give what a learner makes. Compose names a
@@ -74,24 +71,18 @@ var (
 )
 
 func TestCleanupPage(t *testing.T) {
-	// refuse skips, with the reason, where the page must not run; under CI=true, where every
-	// test must run, it fails instead.
-	refuse := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: "+format, args...)
-		}
-		t.Skipf(format, args...)
+	// The page removes names a learner owns (workers-db, 03-compose-app, workers-api:1, a
+	// swarm): it runs only on an engine the tests provisioned, E2E_SWARM=1 or not; skipped
+	// elsewhere, with the reason (failed under CI=true, where every test must run).
+	if why := harness.NotProvisionedReason(); why != "" {
+		harness.Refuse(t, "docs/cleanup.md removes containers, volumes, images and a swarm by the names a learner's own have: it runs only on an engine .ci/provision-docker.sh started (%s)", why)
 	}
-	if _, err := os.Stat(provisionedEngine); err != nil {
-		refuse("docs/cleanup.md removes containers, volumes, images and a swarm by the names a learner's own have: it runs only on an engine .ci/provision-docker.sh started (%s: %v)", provisionedEngine, err)
-	}
-	if state := harness.MustDocker(t, "info", "--format", "{{.Swarm.LocalNodeState}}"); state != "inactive" {
-		refuse("the engine is in a swarm (%s) that this test did not make, and the page leaves the swarm: leave it first (docker swarm leave --force)", state)
-	}
+	// The page leaves the swarm: the engine must be in none (a dead run's is taken down), and
+	// held for this test alone.
+	harness.NoSwarm(t)
 	putBackBaseImages(t) // a crashed run's
 	if held := courseLeftovers(); len(held) > 0 {
-		refuse("the engine already holds what the course makes, which the page would remove: %s", strings.Join(held, ", "))
+		harness.Refuse(t, "the engine already holds what the course makes, which the page would remove: %s", strings.Join(held, ", "))
 	}
 	for file, names := range courseNamesIn {
 		text, err := os.ReadFile(filepath.Join("..", file))
@@ -467,7 +458,7 @@ func learnersMachine(t *testing.T, root string) {
 	// 07: the stack, on a swarm of this engine, as the README deploys it, with its three
 	// image tags.
 	freeAppPort("07-swarm")
-	harness.MustDocker(t, "swarm", "init", "--advertise-addr", "127.0.0.1")
+	harness.InitSwarm(t)
 	s := &swarmStack{dir: stage("07-swarm"), name: courseStack}
 	s.url = "http://127.0.0.1:" + envValue(t, filepath.Join(s.dir, ".env"), "APP_PORT")
 	for _, command := range []string{swarmLabel, swarmBuild, swarmBuild2, swarmBuildBroken, swarmDeploy} {
