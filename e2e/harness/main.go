@@ -63,8 +63,11 @@ func Main(m *testing.M) {
 		}
 		wg.Wait()
 		interruptMu.Unlock()
+		EndRun()
 		os.Exit(2)
 	}()
 
-	os.Exit(m.Run())
+	code := m.Run()
+	EndRun() // the run's marker goes with it: the next sweep finds nothing of this run
+	os.Exit(code)
 }
