@@ -58,7 +58,7 @@ func loadServesEveryRequestInBoundedMemory(t *testing.T, p *harness.Project, app
 		memoryGrowth = 8 << 20
 	)
 	pid := harness.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", appID)
-	idle := processRSS(t, pid)
+	idle := processRSS(t, appID, pid)
 	l := startLoad(t, loadSpec{base: apiURLOf(t, p, "app-prod", ""), readers: 60, writers: 4,
 		pause: 250 * time.Millisecond, writePause: 250 * time.Millisecond, limit: 3 * window, tag: "fault-load"})
 	l.settled(t, l.started, 5, 30*time.Second)
@@ -69,7 +69,7 @@ func loadServesEveryRequestInBoundedMemory(t *testing.T, p *harness.Project, app
 	}
 	var samples []sample
 	for at := time.Duration(0); at < window; at = time.Since(start) {
-		samples = append(samples, sample{at, processRSS(t, pid)})
+		samples = append(samples, sample{at, processRSS(t, appID, pid)})
 		time.Sleep(250 * time.Millisecond) // the sampling interval
 	}
 	end := time.Now()
@@ -104,25 +104,30 @@ func loadServesEveryRequestInBoundedMemory(t *testing.T, p *harness.Project, app
 	}
 }
 
-// processRSS is the resident memory of a process of this machine (a container's, by the pid
-// docker inspect gives), from /proc/PID/status.
-func processRSS(t *testing.T, pid string) int64 {
+// processRSS is the resident memory of a container's process (by the pid docker inspect
+// gives), as ps reports it through `docker top`: the engine's own view, so it holds where the
+// engine's processes are not this machine's (Docker Desktop's VM, a remote engine).
+func processRSS(t *testing.T, id, pid string) int64 {
 	t.Helper()
-	data, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+	out := harness.MustDocker(t, "top", id, "-o", "pid,rss")
+	for _, line := range strings.Split(out, "\n")[1:] {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == pid {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
 			if err != nil {
-				t.Fatalf("VmRSS %q: %v", v, err)
+				t.Fatalf("docker top %s: RSS %q: %v", id, f[1], err)
 			}
 			return kb << 10
 		}
 	}
-	t.Fatalf("/proc/%s/status has no VmRSS line", pid)
+	t.Fatalf("docker top %s -o pid,rss has no line for pid %s:\n%s", id, pid, out)
 	return 0
+}
+
+// onThisMachine reports whether a container's process (by its pid from docker inspect) is a
+// process of this machine: the engine runs here, not in Docker Desktop's VM or elsewhere.
+func onThisMachine(id string, pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	return err == nil && strings.Contains(string(data), id)
 }
 
 // databaseOutageAnswers503AndTheAppStaysUp: the database stops under a stream of requests,
@@ -446,10 +451,15 @@ func sigtermLetsInFlightRequestsFinishAndExitsCleanly(t *testing.T, p *harness.P
 
 	// SIGTERM, sent to the app's process straight from this machine: docker stop would send
 	// the same signal, but through the engine, which on a busy machine can take more of the
-	// 2 s than the test can spare.
+	// 2 s than the test can spare. Where the engine's processes are not this machine's
+	// (Docker Desktop's VM, a remote engine), docker kill sends it.
 	stopStart := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM to the app's process %d: %v", pid, err)
+	if onThisMachine(appID, pid) {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatalf("SIGTERM to the app's process %d: %v", pid, err)
+		}
+	} else {
+		harness.MustDocker(t, "kill", "--signal", "TERM", appID)
 	}
 	// The listener is closed. A new connection to the app, from the database's container on
 	// the project's network, is refused; one to the published port on 127.0.0.1 is accepted
