@@ -105,22 +105,41 @@ func loadServesEveryRequestInBoundedMemory(t *testing.T, p *harness.Project, app
 }
 
 // processRSS is the resident memory of a container's process (by the pid docker inspect
-// gives), as ps reports it through `docker top`: the engine's own view, so it holds where the
-// engine's processes are not this machine's (Docker Desktop's VM, a remote engine).
+// gives): VmRSS from /proc/PID/status where the process is this machine's, else ps's RSS
+// through `docker top`, the engine's own view (Docker Desktop's VM, a remote engine), which
+// is slower to sample.
 func processRSS(t *testing.T, id, pid string) int64 {
 	t.Helper()
+	if n, err := strconv.Atoi(pid); err == nil && onThisMachine(id, n) {
+		data, err := os.ReadFile("/proc/" + pid + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				return kib(t, strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			}
+		}
+		t.Fatalf("/proc/%s/status has no VmRSS line", pid)
+	}
 	out := harness.MustDocker(t, "top", id, "-o", "pid,rss")
 	for _, line := range strings.Split(out, "\n")[1:] {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == pid {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				t.Fatalf("docker top %s: RSS %q: %v", id, f[1], err)
-			}
-			return kb << 10
+			return kib(t, f[1])
 		}
 	}
 	t.Fatalf("docker top %s -o pid,rss has no line for pid %s:\n%s", id, pid, out)
 	return 0
+}
+
+// kib is a count of KiB, in bytes.
+func kib(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("resident memory %q: %v", s, err)
+	}
+	return n << 10
 }
 
 // onThisMachine reports whether a container's process (by its pid from docker inspect) is a
