@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"os"
 	"testing"
 )
 
@@ -22,30 +21,6 @@ func TestLoopbackAddr(t *testing.T) {
 		got, err := loopbackAddr(tt.in)
 		if (err != nil) != tt.wantErr || got != tt.want {
 			t.Errorf("loopbackAddr(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
-
-func TestOwnerOfProject(t *testing.T) {
-	tests := map[string]int{
-		"bdc-e2e-4242-3-teststage03": 4242,
-		"bdc-e2e-x-3":                0,
-		"03-compose":                 0,
-	}
-	for name, want := range tests {
-		if got := ownerOfProject(name); got != want {
-			t.Errorf("ownerOfProject(%q) = %d, want %d", name, got, want)
-		}
-	}
-}
-
-func TestAlive(t *testing.T) {
-	if !alive(os.Getpid()) {
-		t.Error("this process is not alive")
-	}
-	for _, pid := range []int{0, -1} {
-		if alive(pid) {
-			t.Errorf("alive(%d) = true; a leftover labelled with it would never be swept", pid)
 		}
 	}
 }

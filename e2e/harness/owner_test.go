@@ -67,6 +67,19 @@ func TestSpaceOf(t *testing.T) {
 	}
 }
 
+func TestOwnerOfProject(t *testing.T) {
+	tests := map[string]int{
+		"bdc-e2e-4242-3-teststage03": 4242,
+		"bdc-e2e-x-3":                0,
+		"03-compose":                 0,
+	}
+	for name, want := range tests {
+		if got := ownerOfProject(name); got != want {
+			t.Errorf("ownerOfProject(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
+
 func TestAliveTakesEPERMAsAlive(t *testing.T) {
 	tests := []struct {
 		pid  int
