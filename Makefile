@@ -67,7 +67,7 @@ unit: ## unit tests of every module (of e2e, its harness), under the race detect
 # every parallel one.
 e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: captures held byte for byte)
 	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
-	@if docker info >/dev/null 2>&1; then images/base-images.sh; fi
+	@if docker info >/dev/null 2>&1; then images/base-images.sh && .ci/warm-build-cache.sh; fi
 	@mkdir -p .cache
 	@toolchain=$$(.ci/doctor.sh --toolchain); \
 	echo "== e2e (toolchain: $$toolchain, E2E_PINNED=$${E2E_PINNED:-unset}): go test $(E2E_FLAGS) -run '$(value E2E_RUN)'"; \
