@@ -43,21 +43,21 @@ const (
   http://127.0.0.1:8080/api/v1/workers`
 	// The load the page has the learner run in a second terminal during an update: a fixed
 	// number of GET reads through the proxy, counted by HTTP status (000: no answer).
-	swarmLoop = `i=0; while [ "$i" -lt 600 ]; do
+	swarmLoop = `i=0; while [ "$i" -lt 400 ]; do
   curl -s -o /dev/null --max-time 5 -w '%{http_code}\n' 127.0.0.1:8080/api/v1/workers
   i=$((i + 1)); sleep 0.2
 done | sort | uniq -c`
-	swarmLoopReads = "600"
-	// The same for writes, during the update to the new tag: 300 workers added through the
+	swarmLoopReads = "400"
+	// The same for writes, during the update to the new tag: 200 workers added through the
 	// proxy, one every 0.4 s (as long as the reads), each with an email of its own, counted
 	// by HTTP status.
-	swarmWriteLoop = `i=0; while [ "$i" -lt 300 ]; do
+	swarmWriteLoop = `i=0; while [ "$i" -lt 200 ]; do
   curl -s -o /dev/null --max-time 5 -w '%{http_code}\n' -H 'Content-Type: application/json' \
     -d "{\"name\":\"Worker $i\",\"email\":\"update-$i@example.com\",\"role\":\"tester\"}" \
     127.0.0.1:8080/api/v1/workers
   i=$((i + 1)); sleep 0.4
 done | sort | uniq -c`
-	swarmWriteLoopWrites = "300"
+	swarmWriteLoopWrites = "200"
 	swarmKillDB          = `docker kill "$(docker ps -q --filter label=com.docker.swarm.service.name=workers_db)"`
 	swarmDBTasks         = "docker service ps workers_db --format '{{.Name}}: {{.DesiredState}} {{.Error}}'"
 	swarmCurlOne         = "curl -s 127.0.0.1:8080/api/v1/workers/5"
@@ -97,8 +97,8 @@ type swarmStack struct {
 	pending []func(t *testing.T)
 }
 
-// later keeps the check of a page loop for settle. A loop of 600 reads takes over two minutes
-// (its sleeps alone take 120 s), an update under one: instead of waiting it out, the next part
+// later keeps the check of a page loop for settle. A loop of 400 reads takes a minute and a half
+// (its sleeps alone take 80 s), an update under one: instead of waiting it out, the next part
 // runs its own update while the loop goes on, and the loop must still get every answer right.
 func (s *swarmStack) later(check func(t *testing.T)) { s.pending = append(s.pending, check) }
 
