@@ -23,7 +23,9 @@ say() { printf '[build-docker-current] %s\n' "$*"; }
 
 export GOTOOLCHAIN="$CURRENT_GO" GOFLAGS=-mod=mod
 work=$(mktemp -d)
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+# The plugins' build (below) runs beside this script's own: when this one fails, the other
+# ends before its folder goes.
+trap '[ -z "${plugins_pid:-}" ] || wait "$plugins_pid" 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$dest/bin.partial"
 
 # fetch MODULE VERSION: print a writable copy of that module's source.
@@ -47,6 +49,32 @@ step() {
 	step_start=$(date +%s)
 }
 done_step() { say "  done in $(($(date +%s) - step_start)) s"; }
+
+# Two builds at once: the engine's (runc, dockerd, the CLI) and the CLI plugins' (compose,
+# buildx). Each go build is already parallel, but spends much of its time downloading modules
+# and linking on one core; side by side they keep both cores busy. The plugins' output goes
+# to a log, printed when they are done.
+plugins() {
+	if ! built docker-compose; then
+		step "compose $CURRENT_COMPOSE_VERSION"
+		src=$(fetch github.com/docker/compose/v5 "$CURRENT_COMPOSE_VERSION")
+		(cd "$src" && go build -trimpath -ldflags "-X github.com/docker/compose/v5/internal.Version=$CURRENT_COMPOSE_VERSION" \
+			-o "$dest/bin.partial/docker-compose" ./cmd)
+		done_step
+	fi
+
+	if ! built docker-buildx; then
+		step "buildx $CURRENT_BUILDX_VERSION"
+		src=$(fetch github.com/docker/buildx "$CURRENT_BUILDX_VERSION")
+		pkg=github.com/docker/buildx/version
+		(cd "$src" && go build -trimpath -ldflags "-X $pkg.Version=$CURRENT_BUILDX_VERSION -X $pkg.Revision=$CURRENT_BUILDX_VERSION -X $pkg.Package=github.com/docker/buildx" \
+			-o "$dest/bin.partial/docker-buildx" ./cmd/buildx)
+		done_step
+	fi
+}
+plugins_log=$work/plugins.log
+plugins >"$plugins_log" 2>&1 &
+plugins_pid=$!
 
 if ! built runc; then
 	step "runc $CURRENT_RUNC_VERSION (needs libseccomp-dev)"
@@ -79,22 +107,14 @@ if ! built docker; then
 	done_step
 fi
 
-if ! built docker-compose; then
-	step "compose $CURRENT_COMPOSE_VERSION"
-	src=$(fetch github.com/docker/compose/v5 "$CURRENT_COMPOSE_VERSION")
-	(cd "$src" && go build -trimpath -ldflags "-X github.com/docker/compose/v5/internal.Version=$CURRENT_COMPOSE_VERSION" \
-		-o "$dest/bin.partial/docker-compose" ./cmd)
-	done_step
-fi
-
-if ! built docker-buildx; then
-	step "buildx $CURRENT_BUILDX_VERSION"
-	src=$(fetch github.com/docker/buildx "$CURRENT_BUILDX_VERSION")
-	pkg=github.com/docker/buildx/version
-	(cd "$src" && go build -trimpath -ldflags "-X $pkg.Version=$CURRENT_BUILDX_VERSION -X $pkg.Revision=$CURRENT_BUILDX_VERSION -X $pkg.Package=github.com/docker/buildx" \
-		-o "$dest/bin.partial/docker-buildx" ./cmd/buildx)
-	done_step
-fi
+plugins_status=0
+wait "$plugins_pid" || plugins_status=$?
+plugins_pid="" # waited for: the exit trap has no job to wait for
+cat "$plugins_log"
+[ "$plugins_status" -eq 0 ] || {
+	echo "building the CLI plugins failed (their output is above)" >&2
+	exit 1
+}
 
 rm -rf "${dest:?}/bin"
 mv "$dest/bin.partial" "$dest/bin"

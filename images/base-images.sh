@@ -140,12 +140,32 @@ bake_distroless_static() { build "$1" distroless-static.Dockerfile "$here"; }
 bake_haproxy() { build "$1" haproxy/Dockerfile "$here/haproxy"; }
 bake_registry() { build "$1" registry/Dockerfile "$here/registry"; }
 
-# In the order of $TAGS: the golang stand-in is built on the debian one.
+# debian first: the other stand-ins are built on it. Those are independent of each other and
+# spend most of their time downloading (Debian's packages, the Go toolchain's files): each is
+# made side by side with the others, with a pull log of its own. A failure ends its own job
+# with its reason on stderr, and this script with status 1 once all have ended.
 ensure debian:trixie-slim bake_debian
-ensure golang:1.26-trixie bake_golang
-ensure postgres:17-trixie bake_postgres
-ensure gcr.io/distroless/static-debian13:nonroot bake_distroless_static
-ensure haproxy:3.0 bake_haproxy
+jobs=""
+# side_by_side TAG BAKE_FUNCTION: ensure, as a job of its own, with a pull log of its own.
+side_by_side() {
+	(
+		pull_log=$(mktemp)
+		trap 'rm -f "$pull_log"' EXIT
+		ensure "$1" "$2"
+	) &
+	jobs="$jobs $!"
+}
+side_by_side golang:1.26-trixie bake_golang
+side_by_side postgres:17-trixie bake_postgres
+side_by_side gcr.io/distroless/static-debian13:nonroot bake_distroless_static
+side_by_side haproxy:3.0 bake_haproxy
 if [ "$registry" = true ]; then
-	ensure registry:2 bake_registry
+	side_by_side registry:2 bake_registry
+fi
+failed=false
+for job in $jobs; do
+	wait "$job" || failed=true
+done
+if [ "$failed" = true ]; then
+	exit 1
 fi
