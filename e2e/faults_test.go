@@ -122,15 +122,7 @@ func processRSS(t *testing.T, id, pid string) int64 {
 		}
 		t.Fatalf("/proc/%s/status has no VmRSS line", pid)
 	}
-	r := harness.Docker("top", id, "-o", "pid,rss")
-	if r.Err != nil {
-		// docker top runs ps on the engine's machine, not in the container.
-		if strings.Contains(r.Output(), `"ps": executable file not found`) {
-			t.Fatalf("the app's memory is read with docker top, which runs ps on the engine's machine, and that machine has no ps: install procps there\n%s", r.Output())
-		}
-		t.Fatalf("docker top %s -o pid,rss: %v\n%s", id, r.Err, r.Output())
-	}
-	out := r.Stdout
+	out := harness.MustTop(t, id, "pid,rss")
 	for _, line := range strings.Split(out, "\n")[1:] {
 		if f := strings.Fields(line); len(f) == 2 && f[0] == pid {
 			return kib(t, f[1])

@@ -225,7 +225,7 @@ func TestStage06Prod(t *testing.T) {
 		!hc.ReadonlyRootfs || strings.Join(hc.CapDrop, ",") != "ALL" || !strings.Contains(strings.Join(hc.SecurityOpt, ","), "no-new-privileges") {
 		t.Errorf("prod container: %+v; want a non-root user, healthy, read-only, CapDrop ALL, no-new-privileges", hc)
 	}
-	if top := harness.MustDocker(t, "top", id, "-o", "pid,uid,comm"); !strings.Contains(top, "65532") {
+	if top := harness.MustTop(t, id, "pid,uid,comm"); !strings.Contains(top, "65532") {
 		t.Errorf("the app process does not run as uid 65532:\n%s", top)
 	}
 	// No shell: the runtime finds no such program to start, not a shell that started and

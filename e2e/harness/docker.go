@@ -85,6 +85,21 @@ func MustDocker(t testing.TB, args ...string) string {
 	return strings.TrimSpace(r.Stdout)
 }
 
+// MustTop runs `docker top ID -o COLUMNS`, the engine's ps of a container's processes, and
+// fails the test when it fails. docker top runs ps on the engine's machine, not in the
+// container: a machine without ps (a minimal one) is named, with the fix.
+func MustTop(t testing.TB, id, columns string) string {
+	t.Helper()
+	r := Docker("top", id, "-o", columns)
+	if r.Err != nil {
+		if strings.Contains(r.Output(), `"ps": executable file not found`) {
+			t.Fatalf("docker top runs ps on the engine's machine, and that machine has no ps: install procps there\n%s", r.Output())
+		}
+		t.Fatalf("%v\n%s", r.Err, r.Output())
+	}
+	return strings.TrimSpace(r.Stdout)
+}
+
 // RequireImage fails the test when a base image is missing, and says how to make it.
 func RequireImage(t testing.TB, tag string) {
 	t.Helper()
