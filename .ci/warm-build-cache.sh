@@ -10,12 +10,36 @@
 # into the build cache only (--output type=cacheonly): no image, tag or container is made.
 # The tests then build as a learner's second build does, from a warm cache.
 #
+# On an engine .ci/provision-docker.sh started, the Go build cache is also kept between runs
+# and engines, in $SAVED: copied into the builder before the builds (the cleanup page emptied
+# the current engine's; the floor engine's is its own) and out of it after them
+# (.ci/go-build-cache.Dockerfile). The compile then runs once a machine, not twice a run. Go's
+# cache is addressed by the content of what it compiled, with what compiled it: an entry
+# another build wrote is used only where this one would write the same.
+#
 # usage: .ci/warm-build-cache.sh
 set -eu
 cd "$(dirname "$0")/.."
 say() { printf '[warm-build-cache] %s\n' "$*"; }
+SAVED=${DOCKER_DATA:-/var/lib/bdc-docker}/go-build-cache
+
+carry=false
+if [ -f /run/bdc-docker/toolchain ] && [ -w "$(dirname "$SAVED")" ]; then
+	carry=true
+fi
+# go_cache TARGET CONTEXT [ARG...]: a build of .ci/go-build-cache.Dockerfile's TARGET.
+go_cache() {
+	target=$1 context=$2
+	shift 2
+	docker build -q --build-arg "STAMP=$(date +%s)" --target "$target" -f .ci/go-build-cache.Dockerfile "$@" "$context"
+}
 
 start=$(date +%s)
+if [ "$carry" = true ] && [ -d "$SAVED/go-build" ]; then
+	say "copying the Go build cache an earlier run saved ($(du -sm "$SAVED" | cut -f1) MB in $SAVED) into the builder"
+	go_cache restore "$SAVED" --output type=cacheonly >/dev/null ||
+		say "could not copy it (above); the builds below compile what they need" >&2
+fi
 say "compiling the stages' dependencies into the build cache (02's Dockerfile, 06's Dockerfile.prod)"
 log=$(mktemp)
 trap 'rm -f "$log" "$log.prod"' EXIT
@@ -30,5 +54,18 @@ if [ "$status" -ne 0 ]; then
 	cat "$log" "$log.prod" >&2
 	say "a build failed (its output is above); the e2e tests go on and build from a cold cache" >&2
 	exit 0
+fi
+if [ "$carry" = true ]; then
+	# Into a new folder, then in place of the old one: a run stopped halfway leaves the
+	# saved copy whole.
+	rm -rf "$SAVED.new"
+	if go_cache saved .ci --output "type=local,dest=$SAVED.new" >/dev/null; then
+		rm -rf "$SAVED"
+		mv "$SAVED.new" "$SAVED"
+		say "the Go build cache saved in $SAVED ($(du -sm "$SAVED" | cut -f1) MB), for the next engine or run"
+	else
+		rm -rf "$SAVED.new"
+		say "could not save the Go build cache (above); the next run compiles again" >&2
+	fi
 fi
 say "done in $(($(date +%s) - start)) s"
