@@ -3,9 +3,9 @@
 #   make test   on any Docker (Docker Desktop, a distribution's engine, the provisioned one):
 #               the preflight, the static checks Go and Docker alone can do, the unit tests,
 #               and the e2e tests of behaviour on the engine that answers
-#   make ci     the pinned toolchains' level, which .ci/run runs: every static check, the unit
-#               tests, the e2e tests holding every capture byte for byte and CONTRIBUTING.md's
-#               toolchain table, then the floor run
+#   make ci     the pinned toolchains' level, which .ci/run runs: every static check and the
+#               unit tests (beside the e2e tests), the e2e tests holding every capture byte for
+#               byte and CONTRIBUTING.md's toolchain table, then the floor run
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -38,12 +38,16 @@ test: ## on any Docker: preflight, static checks of Go and Docker alone, unit te
 
 # make ci runs against the engine .ci/provision-docker.sh started, whatever DOCKER_HOST the
 # shell had: its env file names that engine's socket, client and plugins.
+# The unit tests and the static checks run beside the current engine's e2e tests, in the
+# time TestStage07Swarm leaves the cores idle (.ci/beside.sh says why); their output and
+# status come after the e2e tests', before TestCleanupPage, which they must not run beside
+# (it prunes the engine). The base images are made first, once, for both.
 ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures, the floor
 	@if [ -f /run/bdc-docker/env ]; then . /run/bdc-docker/env; fi; \
 	.ci/doctor.sh ci; \
-	.ci/static-checks.sh ci; \
-	$(MAKE) --no-print-directory unit; \
-	E2E_PINNED=1 $(MAKE) --no-print-directory e2e; \
+	images/base-images.sh; \
+	.ci/beside.sh start host sh -c '$(MAKE) --no-print-directory unit; u=$$?; .ci/static-checks.sh ci; s=$$?; [ "$$u" -eq 0 ] && [ "$$s" -eq 0 ]'; \
+	E2E_PINNED=1 E2E_BESIDE=host $(MAKE) --no-print-directory e2e; \
 	E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor
 
 check: ## every static check (make ci's): shellcheck, gofmt, go vet, Markdown, mermaid, compose, Dockerfiles
@@ -64,7 +68,8 @@ unit: ## unit tests of every module (of e2e, its harness), under the race detect
 # The summary is printed whatever go test's status, which is the target's: a failing test
 # does not end the recipe before it (pipefail would). TestCleanupPage runs in a go test of its
 # own, after the rest: it empties the build cache, and Go would run it, a serial test, before
-# every parallel one.
+# every parallel one. E2E_BESIDE names work .ci/beside.sh started (make ci's unit tests and
+# static checks): waited for before TestCleanupPage, and reported after the summary.
 e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: captures held byte for byte)
 	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
 	@if docker info >/dev/null 2>&1; then images/base-images.sh && .ci/warm-build-cache.sh; fi
@@ -72,10 +77,12 @@ e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: c
 	@toolchain=$$(.ci/doctor.sh --toolchain); \
 	echo "== e2e (toolchain: $$toolchain, E2E_PINNED=$${E2E_PINNED:-unset}): go test $(E2E_FLAGS) -run '$(value E2E_RUN)'"; \
 	{ status=0; (cd e2e && go test $(E2E_FLAGS) -count=1 -timeout $(E2E_TIMEOUT) -run '$(value E2E_RUN)' -skip '^TestCleanupPage$$' -v ./...) 2>&1 || status=$$?; \
+	  if [ -n "$${E2E_BESIDE:-}" ]; then .ci/beside.sh wait "$$E2E_BESIDE" || status=1; fi; \
 	  if echo TestCleanupPage | grep -Eq -- '$(value E2E_RUN)'; then (cd e2e && go test -count=1 -timeout $(E2E_TIMEOUT) -run '^TestCleanupPage$$' -v .) 2>&1 || status=$$?; fi; \
 	  echo "$$status" >.cache/e2e.rc; } | tee .cache/e2e.log; \
 	status=$$(cat .cache/e2e.rc); \
 	.ci/e2e-summary.sh .cache/e2e.log "$$toolchain" || status=1; \
+	if [ -n "$${E2E_BESIDE:-}" ]; then .ci/beside.sh report "$$E2E_BESIDE" || status=1; fi; \
 	exit "$$status"
 
 e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back; pinned)
