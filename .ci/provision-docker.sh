@@ -3,6 +3,8 @@
 #
 #   .ci/provision-docker.sh [current|floor]     (default: current)
 #   . /run/bdc-docker/env                          (then docker, compose and buildx are it)
+#   .ci/provision-docker.sh --build             build the current toolchain only, start nothing
+#   .ci/provision-docker.sh --built             exit 0 when the current toolchain is built
 #
 # current: the Docker a learner installs today (versions in .ci/docker-toolchains.env), built
 #          from the Go module proxy by .ci/build-docker-current.sh and kept between runs.
@@ -35,13 +37,14 @@ fail() {
 }
 
 usage() {
-	echo "usage: $0 [current|floor]" >&2
+	echo "usage: $0 [current|floor|--build|--built]" >&2
 	exit 2
 }
 [ $# -le 1 ] || usage
-toolchain=${1:-current}
+toolchain=${1:-current} only=""
 case "$toolchain" in
 current | floor) ;;
+--build | --built) only=${toolchain#--} toolchain=current ;;
 *) usage ;;
 esac
 
@@ -186,16 +189,21 @@ stop_ours() {
 	rm -f "$ACTIVE" "$SOCK" "$PIDFILE"
 }
 
+if [ "$only" = built ]; then
+	[ -x "$(current_dir)/bin/dockerd" ]
+	exit
+fi
+
 retire_old_layout
 
-if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
+if [ -z "$only" ] && [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
 	print_versions
 	exit 0
 fi
 
 others=$(other_dockerds)
-if [ -n "$others" ]; then
+if [ -z "$only" ] && [ -n "$others" ]; then
 	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no second engine beside it (they would share the firewall chains and the default bridge). Run \`make test\` on that engine, or stop it yourself and run this again."
 fi
 
@@ -221,6 +229,7 @@ if [ "$toolchain" = current ]; then
 	else
 		"$here/build-docker-current.sh" "$dir"
 	fi
+	[ "$only" != build ] || exit 0
 	bin=$dir/bin
 	plugins=$dir/bin
 	client=$dir/bin/docker
