@@ -47,8 +47,10 @@ CI_FLOOR ?=
 ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures, the floor
 	@if [ -f /run/bdc-docker/env ]; then . /run/bdc-docker/env; fi; \
 	.ci/doctor.sh ci; \
+	if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi; \
 	images/base-images.sh; \
 	.ci/beside.sh start host sh -c '$(MAKE) --no-print-directory unit; u=$$?; .ci/static-checks.sh ci; s=$$?; [ "$$u" -eq 0 ] && [ "$$s" -eq 0 ]'; \
+	trap '.ci/beside.sh stop host >/dev/null' EXIT; \
 	E2E_PINNED=1 E2E_BESIDE=host $(MAKE) --no-print-directory e2e; \
 	if [ "$(CI_FLOOR)" = ran ]; then echo "== the floor run: ran before (.ci/run, on a machine where the current toolchain was not built yet)"; \
 	else E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor; fi

@@ -194,7 +194,8 @@ if [ "$only" = built ]; then
 	exit
 fi
 
-retire_old_layout
+# --build starts and stops nothing, so an engine of the old layout is left to a later start.
+[ "$only" = build ] || retire_old_layout
 
 if [ -z "$only" ] && [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
@@ -220,7 +221,9 @@ if [ -n "$need" ]; then
 fi
 
 say "phase 2/3: the $toolchain toolchain"
-unpack_trixie
+# An engine may be running from trixie's folder, which a new unpack replaces: --build, which
+# may run beside one (.ci/run), builds from the module proxy alone.
+[ "$only" = build ] || unpack_trixie
 trixie=$PREFIX/trixie/root
 if [ "$toolchain" = current ]; then
 	dir=$(current_dir)

@@ -35,6 +35,7 @@ go_cache() {
 }
 
 start=$(date +%s)
+[ -d "$SAVED" ] || [ ! -d "$SAVED.old" ] || mv "$SAVED.old" "$SAVED"
 if [ "$carry" = true ] && [ -d "$SAVED/go-build" ]; then
 	say "copying the Go build cache an earlier run saved ($(du -sm "$SAVED" | cut -f1) MB in $SAVED) into the builder"
 	go_cache restore "$SAVED" --output type=cacheonly >/dev/null ||
@@ -56,12 +57,13 @@ if [ "$status" -ne 0 ]; then
 	exit 0
 fi
 if [ "$carry" = true ]; then
-	# Into a new folder, then in place of the old one: a run stopped halfway leaves the
-	# saved copy whole.
-	rm -rf "$SAVED.new"
+	# Into a new folder, then in place of the old one: a run stopped halfway leaves a
+	# saved copy whole ($SAVED, or $SAVED.old between the two renames).
+	rm -rf "$SAVED.new" "$SAVED.old"
 	if go_cache saved .ci --output "type=local,dest=$SAVED.new" >/dev/null; then
-		rm -rf "$SAVED"
+		[ ! -d "$SAVED" ] || mv "$SAVED" "$SAVED.old"
 		mv "$SAVED.new" "$SAVED"
+		rm -rf "$SAVED.old"
 		say "the Go build cache saved in $SAVED ($(du -sm "$SAVED" | cut -f1) MB), for the next engine or run"
 	else
 		rm -rf "$SAVED.new"
