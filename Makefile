@@ -41,9 +41,7 @@ test: ## on any Docker: preflight, static checks of Go and Docker alone, unit te
 # The unit tests and the static checks run beside the current engine's e2e tests, in the
 # time TestStage07Swarm leaves the cores idle (.ci/beside.sh says why); their output and
 # status come after the e2e tests', before TestCleanupPage, which they must not run beside
-# (it prunes the engine). The base images are made first, once, for both. CI_FLOOR=ran
-# leaves out the floor run, which .ci/run ran first on a fresh machine.
-CI_FLOOR ?=
+# (it prunes the engine). The base images are made first, once, for both.
 ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures, the floor
 	@if [ -f /run/bdc-docker/env ]; then . /run/bdc-docker/env; fi; \
 	.ci/doctor.sh ci; \
@@ -52,8 +50,7 @@ ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-
 	.ci/beside.sh start host sh -c '$(MAKE) --no-print-directory unit; u=$$?; .ci/static-checks.sh ci; s=$$?; [ "$$u" -eq 0 ] && [ "$$s" -eq 0 ]'; \
 	trap '.ci/beside.sh stop host >/dev/null' EXIT; \
 	E2E_PINNED=1 E2E_BESIDE=host $(MAKE) --no-print-directory e2e; \
-	if [ "$(CI_FLOOR)" = ran ]; then echo "== the floor run: ran before (.ci/run, on a machine where the current toolchain was not built yet)"; \
-	else E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor; fi
+	E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor
 
 check: ## every static check (make ci's): shellcheck, gofmt, go vet, Markdown, mermaid, compose, Dockerfiles
 	@.ci/static-checks.sh ci

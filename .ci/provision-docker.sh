@@ -3,8 +3,6 @@
 #
 #   .ci/provision-docker.sh [current|floor]     (default: current)
 #   . /run/bdc-docker/env                          (then docker, compose and buildx are it)
-#   .ci/provision-docker.sh --build             build the current toolchain only, start nothing
-#   .ci/provision-docker.sh --built             exit 0 when the current toolchain is built
 #
 # current: the Docker a learner installs today (versions in .ci/docker-toolchains.env), built
 #          from the Go module proxy by .ci/build-docker-current.sh and kept between runs.
@@ -37,14 +35,13 @@ fail() {
 }
 
 usage() {
-	echo "usage: $0 [current|floor|--build|--built]" >&2
+	echo "usage: $0 [current|floor]" >&2
 	exit 2
 }
 [ $# -le 1 ] || usage
-toolchain=${1:-current} only=""
+toolchain=${1:-current}
 case "$toolchain" in
 current | floor) ;;
---build | --built) only=${toolchain#--} toolchain=current ;;
 *) usage ;;
 esac
 
@@ -189,22 +186,16 @@ stop_ours() {
 	rm -f "$ACTIVE" "$SOCK" "$PIDFILE"
 }
 
-if [ "$only" = built ]; then
-	[ -x "$(current_dir)/bin/dockerd" ]
-	exit
-fi
+retire_old_layout
 
-# --build starts and stops nothing, so an engine of the old layout is left to a later start.
-[ "$only" = build ] || retire_old_layout
-
-if [ -z "$only" ] && [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
+if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
 	print_versions
 	exit 0
 fi
 
 others=$(other_dockerds)
-if [ -z "$only" ] && [ -n "$others" ]; then
+if [ -n "$others" ]; then
 	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no second engine beside it (they would share the firewall chains and the default bridge). Run \`make test\` on that engine, or stop it yourself and run this again."
 fi
 
@@ -221,9 +212,7 @@ if [ -n "$need" ]; then
 fi
 
 say "phase 2/3: the $toolchain toolchain"
-# An engine may be running from trixie's folder, which a new unpack replaces: --build, which
-# may run beside one (.ci/run), builds from the module proxy alone.
-[ "$only" = build ] || unpack_trixie
+unpack_trixie
 trixie=$PREFIX/trixie/root
 if [ "$toolchain" = current ]; then
 	dir=$(current_dir)
@@ -232,7 +221,6 @@ if [ "$toolchain" = current ]; then
 	else
 		"$here/build-docker-current.sh" "$dir"
 	fi
-	[ "$only" != build ] || exit 0
 	bin=$dir/bin
 	plugins=$dir/bin
 	client=$dir/bin/docker
