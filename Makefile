@@ -5,7 +5,8 @@
 #               and the e2e tests of behaviour on the engine that answers
 #   make ci     the pinned toolchains' level, which .ci/run runs: every static check and the
 #               unit tests (beside the e2e tests), the e2e tests holding every capture byte for
-#               byte and CONTRIBUTING.md's toolchain table, then the floor run
+#               byte and CONTRIBUTING.md's toolchain table, on the current Docker and the
+#               floor at once
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -36,21 +37,20 @@ test: ## on any Docker: preflight, static checks of Go and Docker alone, unit te
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
 
-# make ci runs against the engine .ci/provision-docker.sh started, whatever DOCKER_HOST the
-# shell had: its env file names that engine's socket, client and plugins.
-# The unit tests and the static checks run beside the current engine's e2e tests, in the
-# time TestStage07Swarm leaves the cores idle (.ci/beside.sh says why); their output and
-# status come after the e2e tests', before TestCleanupPage, which they must not run beside
-# (it prunes the engine). The base images are made first, once, for both.
-ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures, the floor
+# make ci runs against the engines .ci/provision-docker.sh starts, whatever DOCKER_HOST the
+# shell had: the current one's env file names its socket, client and plugins. The unit tests
+# and the static checks run beside the e2e tests, in the time TestStage07Swarm leaves the
+# cores idle (.ci/beside.sh says why); the floor's e2e tests run beside the current engine's,
+# the floor engine in a network namespace of its own (.ci/e2e-pinned.sh says how). The base
+# images are made first, once, for all of them.
+ci: ## the pinned toolchains (.ci/run): every static check, unit, e2e with byte-exact captures on the current Docker and the floor at once
 	@if [ -f /run/bdc-docker/env ]; then . /run/bdc-docker/env; fi; \
 	.ci/doctor.sh ci; \
 	if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi; \
 	images/base-images.sh; \
 	.ci/beside.sh start host sh -c '$(MAKE) --no-print-directory unit; u=$$?; .ci/static-checks.sh ci; s=$$?; [ "$$u" -eq 0 ] && [ "$$s" -eq 0 ]'; \
 	trap '.ci/beside.sh stop host >/dev/null' EXIT; \
-	E2E_PINNED=1 E2E_BESIDE=host $(MAKE) --no-print-directory e2e; \
-	E2E_PINNED=1 $(MAKE) --no-print-directory e2e-floor
+	E2E_BESIDE=host E2E_FLAGS='$(E2E_FLAGS)' E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_RUN='$(value E2E_RUN)' .ci/e2e-pinned.sh
 
 check: ## every static check (make ci's): shellcheck, gofmt, go vet, Markdown, mermaid, compose, Dockerfiles
 	@.ci/static-checks.sh ci
@@ -73,7 +73,7 @@ unit: ## unit tests of every module (of e2e, its harness), under the race detect
 # every parallel one. E2E_BESIDE names work .ci/beside.sh started (make ci's unit tests and
 # static checks): waited for before TestCleanupPage, and reported after the summary.
 e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: captures held byte for byte)
-	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
+	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then echo "make e2e: DOCKER_HOST names the floor engine, whose ports answer in its own network namespace: run make e2e-floor, or . /run/bdc-docker/env for the current engine" >&2; exit 1; fi
 	@if docker info >/dev/null 2>&1; then images/base-images.sh && .ci/warm-build-cache.sh; fi
 	@mkdir -p .cache
 	@toolchain=$$(.ci/doctor.sh --toolchain); \
@@ -87,11 +87,11 @@ e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: c
 	if [ -n "$${E2E_BESIDE:-}" ]; then .ci/beside.sh report "$$E2E_BESIDE" || status=1; fi; \
 	exit "$$status"
 
-e2e-floor: ## the e2e tests again on the floor Docker (switches the engine there and back; pinned)
+e2e-floor: ## the e2e tests on the floor Docker (its engine, in its own network namespace, beside the current one; pinned)
 	@E2E_PINNED=1 E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_FLAGS='$(E2E_FLAGS)' FLOOR_RUN='$(value E2E_RUN)' .ci/e2e-floor.sh
 
 e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in ci)
-	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then .ci/provision-docker.sh current; fi
+	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then echo "make e2e-nodes runs on the current engine: . /run/bdc-docker/env" >&2; exit 1; fi
 	@images/base-images.sh --registry
 	@mkdir -p .cache
 	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log

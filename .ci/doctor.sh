@@ -16,23 +16,28 @@ cd "$(dirname "$0")/.."
 
 # provisioned: print the toolchain of the engine .ci/provision-docker.sh started when it is
 # the one that answers here, and fail when it is not. The same rule as harness.Provisioned
-# (e2e/harness/toolchain.go): its state dir names its own socket, which DOCKER_HOST must name;
-# before the engine moved there, it answered on the default socket.
+# (e2e/harness/toolchain.go): each engine's state folder (the current one's, the floor's in
+# it) names its own socket, which DOCKER_HOST must name; before the engine moved there, it
+# answered on the default socket.
 provisioned() {
-	if [ -f /run/bdc-docker/toolchain ]; then
-		own=$(sed -n 's/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}DOCKER_HOST=//p' /run/bdc-docker/env 2>/dev/null |
+	toolchain=""
+	for state in /run/bdc-docker /run/bdc-docker/floor; do
+		[ -f "$state/toolchain" ] || continue
+		own=$(sed -n 's/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}DOCKER_HOST=//p' "$state/env" 2>/dev/null |
 			tail -n 1 | sed -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' -e "s/^'\\(.*\\)'\$/\\1/")
-		[ -n "$own" ] && [ "${DOCKER_HOST:-}" = "$own" ] || return 1
-		toolchain=$(cat /run/bdc-docker/toolchain)
-	elif [ -f /run/bdc-docker.toolchain ]; then
+		if [ -n "$own" ] && [ "${DOCKER_HOST:-}" = "$own" ]; then
+			toolchain=$(cat "$state/toolchain")
+			break
+		fi
+	done
+	if [ -z "$toolchain" ] && ! [ -f /run/bdc-docker/toolchain ] && ! [ -f /run/bdc-docker/floor/toolchain ] &&
+		[ -f /run/bdc-docker.toolchain ]; then
 		case "${DOCKER_HOST:-}" in
 		unix:///var/run/docker.sock) ;;
 		"") case "${DOCKER_CONTEXT:-default}" in default) ;; *) return 1 ;; esac ;;
 		*) return 1 ;;
 		esac
 		toolchain=$(cat /run/bdc-docker.toolchain)
-	else
-		return 1
 	fi
 	case "$toolchain" in
 	current | floor) echo "$toolchain" ;;

@@ -5,21 +5,33 @@
 # with its reason, printed). Captures are checked against docs/captured/floor/ where the
 # floor prints something else (e2e/capture_test.go).
 # FLOOR_RUN, when set, is a `go test -run` pattern that narrows the run (for development).
+#
+# usage: .ci/e2e-floor.sh           the floor's e2e tests
+#        .ci/e2e-floor.sh --skips   print the -skip pattern of floor-skips.txt (reasons on stderr)
 set -eu
 cd "$(dirname "$0")/.."
-if [ "$(cat /run/bdc-docker/toolchain 2>/dev/null)" != floor ]; then
+say() { printf '[e2e-floor] %s\n' "$*"; }
+skips() {
+	skip=""
+	while read -r name reason; do
+		case "$name" in '' | '#'*) continue ;; esac
+		say "left out on the floor: $name: $reason" >&2
+		skip="${skip:+$skip|}^$name\$"
+	done <e2e/floor-skips.txt
+	echo "$skip"
+}
+if [ "${1:-}" = --skips ]; then
+	skips
+	exit 0
+fi
+# On the floor engine, in its network namespace (.ci/on-floor.sh), or through it.
+if [ "$(.ci/doctor.sh --toolchain)" != floor ] ||
+	[ "$(stat -L -c %i /proc/self/ns/net)" != "$(stat -L -c %i /run/netns/bdc-floor 2>/dev/null)" ]; then
 	exec .ci/on-floor.sh "$0"
 fi
-say() { printf '[e2e-floor] %s\n' "$*"; }
 # The floor is a pinned toolchain: its captures are held byte for byte (e2e/capture_test.go).
 export E2E_PINNED=1
-
-skip=""
-while read -r name reason; do
-	case "$name" in '' | '#'*) continue ;; esac
-	say "left out on the floor: $name: $reason"
-	skip="${skip:+$skip|}^$name\$"
-done <e2e/floor-skips.txt
+skip=$(skips)
 
 # The floor engine's own build cache (its data root is its own), filled before the parallel
 # tests build from it (.ci/warm-build-cache.sh says why).

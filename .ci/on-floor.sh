@@ -1,13 +1,11 @@
 #!/bin/sh
-# Run a command with the floor Docker (the oldest the course supports) as the engine that
-# answers, then switch back to the current one, whatever the command did.
+# Run a command on the floor Docker (the oldest the course supports): with the floor engine's
+# socket, client and plugins (/run/bdc-docker/floor/env), in its network namespace, where its
+# published ports answer on 127.0.0.1. The current engine runs on beside it, untouched.
 #
 # The floor gets the very base images the current engine has (pulled, or stand-ins baked
 # there), carried over with docker save and load unless it has them from an earlier run, so
 # both toolchains test the same images.
-#
-# Both engines are .ci/provision-docker.sh's, on its own socket: the command runs with
-# /run/bdc-docker/env, which names the same paths for either.
 #
 # usage: .ci/on-floor.sh COMMAND [ARG...]
 set -eu
@@ -17,13 +15,15 @@ say() { printf '[on-floor] %s\n' "$*"; }
 	echo "usage: $0 COMMAND [ARG...]" >&2
 	exit 2
 }
+# The floor engine's network namespace, as .ci/provision-docker.sh names it.
+NETNS=/run/netns/bdc-floor
 
 if ! [ -f /run/bdc-docker/toolchain ]; then
 	if [ "${CI:-}" = true ]; then
 		say "CI=true and the engine here was not started by .ci/provision-docker.sh, so the floor cannot be started: failing" >&2
 		exit 1
 	fi
-	say "skipped: the engine that answers was not started by .ci/provision-docker.sh, which alone can switch to the floor: $*"
+	say "skipped: the engine that answers was not started by .ci/provision-docker.sh, which alone starts the floor: $*"
 	exit 0
 fi
 
@@ -42,11 +42,9 @@ if [ "$ids" != "$(cat "$stamp" 2>/dev/null)" ]; then
 	docker save -o .cache/base-images.tar $tags
 fi
 
-# shellcheck disable=SC2317 # called by the trap
-restore() { .ci/provision-docker.sh current >/dev/null || say "could not switch back to the current engine" >&2; }
-trap restore EXIT
-trap 'exit 130' INT TERM
-.ci/provision-docker.sh floor
+.ci/provision-docker.sh floor >/dev/null
+# shellcheck source=/dev/null # written by provision-docker.sh
+. /run/bdc-docker/floor/env
 if [ -f .cache/base-images.tar ]; then
 	say "loading them into the floor engine"
 	docker load -q -i .cache/base-images.tar
@@ -54,6 +52,5 @@ if [ -f .cache/base-images.tar ]; then
 	echo "$ids" >"$stamp"
 fi
 images/base-images.sh
-status=0
-"$@" || status=$?
-exit "$status"
+# nsenter switches the network namespace alone: the command sees the machine's files.
+exec nsenter --net="$NETNS" "$@"

@@ -1,28 +1,36 @@
 #!/bin/sh
-# Make one of the course's two Docker toolchains the engine that answers for the tests.
+# Start one of the course's two Docker toolchains, under paths of its own, for the tests.
 #
 #   .ci/provision-docker.sh [current|floor]     (default: current)
-#   . /run/bdc-docker/env                          (then docker, compose and buildx are it)
+#   . /run/bdc-docker/env                        (then docker, compose and buildx are current)
+#   . /run/bdc-docker/floor/env                  (the floor's; .ci/on-floor.sh runs a command on it)
 #
 # current: the Docker a learner installs today (versions in .ci/docker-toolchains.env), built
 #          from the Go module proxy by .ci/build-docker-current.sh and kept between runs.
 # floor:   the oldest Docker the course supports: Debian trixie's packages, unpacked with
 #          dpkg -x next to bookworm's runc (trixie's runc needs a newer glibc).
 #
+# The two run at once, each with a state folder of its own: $ROOT for the current engine,
+# $ROOT/floor for the floor's. The floor's dockerd runs in a network namespace of its own
+# ($NETNS): there it has its own firewall chains, default bridge and 127.0.0.1, so it shares
+# none of them with the current engine. Its containers reach the network through a veth pair
+# and the host's NAT (the rules below, each added once); its published ports answer in that
+# namespace, where .ci/on-floor.sh runs what uses them.
+#
 # It runs on Linux, as root, with apt-get (Debian, Ubuntu). Everything it starts or writes is
 # under its own paths: the toolchains in $PREFIX, their data roots in $DATA (one each, so
-# neither sees the other's images), the engine's socket, pid file, exec root, daemon config,
-# client and CLI config in $STATE, its log in $LOG. The machine's own Docker is neither used
-# nor changed: not /var/run/docker.sock, /etc/docker/daemon.json, ~/.docker or the docker on
-# the PATH. What runs against the engine sources $STATE/env, which sets DOCKER_HOST,
-# DOCKER_CONFIG and PATH (.ci/run and `make ci` do); it names the same paths for both
-# toolchains, so a switch needs no new environment.
+# neither sees the other's images), each engine's socket, pid file, exec root, daemon config,
+# client and CLI config in its state folder, its log in $LOG (the floor's beside it). The
+# machine's own Docker is neither used nor changed: not /var/run/docker.sock,
+# /etc/docker/daemon.json, ~/.docker or the docker on the PATH. What runs against an engine
+# sources its state folder's env, which sets DOCKER_HOST, DOCKER_CONFIG and PATH (.ci/run and
+# `make ci` do).
 #
-# It stops only a dockerd it started (its pid file in $STATE). When any other dockerd runs on
-# this machine (Docker's own service, a distribution's package) it starts none, since two
-# engines on one host share its firewall chains and its default bridge: use that engine with
-# `make test`, or stop it yourself first. The machine's apt sources are never edited: trixie
-# is read through a private list.
+# It stops only a dockerd it started (its pid file in a state folder). When any other dockerd
+# runs on this machine (Docker's own service, a distribution's package) it starts none, since
+# the current engine and that one would share the host's firewall chains and default bridge:
+# use that engine with `make test`, or stop it yourself first. The machine's apt sources are
+# never edited: trixie is read through a private list.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=docker-toolchains.env
@@ -56,11 +64,22 @@ command -v apt-get >/dev/null 2>&1 || fail "it installs what it needs with apt-g
 
 PREFIX=${DOCKER_PREFIX:-/opt/bdc-docker}   # toolchains live here, kept between runs
 DATA=${DOCKER_DATA:-/var/lib/bdc-docker}    # one data root per toolchain
-LOG=${DOCKER_LOG:-/var/log/bdc-dockerd.log} # dockerd's own log
-STATE=/run/bdc-docker                       # the running engine's own paths, gone at reboot
+LOG=${DOCKER_LOG:-/var/log/bdc-dockerd.log} # the current dockerd's own log
+ROOT=/run/bdc-docker                        # the engines' own paths, gone at reboot
+NETNS=bdc-floor                             # the floor engine's network namespace
+# The veth pair between the host and $NETNS, on addresses of RFC 2544's benchmarking range
+# (198.18.0.0/15), which no LAN or VPN hands out.
+VETH_HOST=bdcfloor0 VETH_NS=bdcfloor1
+NET=198.18.203.0/30 HOST_ADDR=198.18.203.1 NS_ADDR=198.18.203.2
+if [ "$toolchain" = current ]; then
+	STATE=$ROOT
+else
+	STATE=$ROOT/floor
+	LOG=${LOG%.log}-floor.log
+fi
 SOCK=$STATE/docker.sock
 PIDFILE=$STATE/dockerd.pid
-ACTIVE=$STATE/toolchain # which toolchain runs: current or floor
+ACTIVE=$STATE/toolchain # the toolchain of the engine on $SOCK: current or floor
 BIN=$STATE/bin          # the toolchain's docker client, alone (PATH)
 CONFIG=$STATE/config    # DOCKER_CONFIG: its compose and buildx in cli-plugins/
 # From here on, docker means the engine and client this script manages.
@@ -81,6 +100,7 @@ print_versions() {
 	say "compose: $(docker compose version --short)"
 	say "buildx:  $(docker buildx version)"
 	say "storage: $(docker info --format '{{.Driver}}'), image store: $(image_store)"
+	[ "$toolchain" = current ] || say "network: namespace $NETNS, where its published ports answer (.ci/on-floor.sh COMMAND runs there)"
 }
 
 # image_store: "containerd" or "classic", as `docker info` reports the driver status.
@@ -122,26 +142,29 @@ current_dir() {
 	echo "$PREFIX/current-$stamp"
 }
 
-# our_pid: the pid of the dockerd this script started, if it still runs (a pid file left by
-# one that is gone may name another process by now).
+# our_pid [PIDFILE]: the pid of the dockerd this script started with that pid file ($PIDFILE,
+# this toolchain's, by default), if it still runs (a pid file left by one that is gone may
+# name another process by now).
 our_pid() {
-	pid=$(cat "$PIDFILE" 2>/dev/null || true)
+	file=${1:-$PIDFILE}
+	pid=$(cat "$file" 2>/dev/null || true)
 	if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] &&
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--pidfile $PIDFILE"; then
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--pidfile $file"; then
 		echo "$pid"
 	fi
 }
 
-# other_dockerds: every dockerd of this machine's own PID namespace but ours (an engine in a
-# container, as `make e2e-nodes` runs, is not one: it has a namespace of its own).
+# other_dockerds: every dockerd of this machine's own PID namespace but the two this script
+# starts (an engine in a container, as `make e2e-nodes` runs, is not one: it has a namespace
+# of its own).
 other_dockerds() {
-	ours=$(our_pid)
+	ours="$(our_pid "$ROOT/dockerd.pid") $(our_pid "$ROOT/floor/dockerd.pid")"
 	self_ns=$(readlink /proc/self/ns/pid)
 	for comm in /proc/[0-9]*/comm; do
 		[ "$(cat "$comm" 2>/dev/null)" = dockerd ] || continue
 		dir=${comm%/comm}
 		pid=${dir#/proc/}
-		[ "$pid" != "$ours" ] || continue
+		case " $ours " in *" $pid "*) continue ;; esac
 		[ "$(readlink "$dir/ns/pid" 2>/dev/null)" = "$self_ns" ] || continue
 		echo "$pid"
 	done
@@ -186,7 +209,48 @@ stop_ours() {
 	rm -f "$ACTIVE" "$SOCK" "$PIDFILE"
 }
 
+# An earlier version of this script ran the floor on the current engine's socket, one engine
+# at a time. Such a floor engine is ours and holds the floor's data root: it is stopped.
+retire_floor_on_root() {
+	[ "$(cat "$ROOT/toolchain" 2>/dev/null)" = floor ] || return 0
+	pid=$(our_pid "$ROOT/dockerd.pid")
+	if [ -n "$pid" ]; then
+		say "stopping the floor engine an earlier version of this script started on $ROOT/docker.sock (pid $pid)"
+		stop_pid "$pid"
+	fi
+	rm -f "$ROOT/toolchain" "$ROOT/docker.sock" "$ROOT/dockerd.pid"
+}
+
+# floor_netns: the floor engine's network namespace, linked to the host by a veth pair, with
+# a default route through the host and, in the host's firewall, NAT and forwarding for it.
+floor_netns() {
+	[ -e "/run/netns/$NETNS" ] || ip netns add "$NETNS"
+	if ! ip -n "$NETNS" link show "$VETH_NS" >/dev/null 2>&1; then
+		ip link del "$VETH_HOST" 2>/dev/null || true
+		ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
+		ip link set "$VETH_NS" netns "$NETNS"
+		ip addr add "$HOST_ADDR/30" dev "$VETH_HOST"
+		ip link set "$VETH_HOST" up
+		ip -n "$NETNS" addr add "$NS_ADDR/30" dev "$VETH_NS"
+		ip -n "$NETNS" link set "$VETH_NS" up
+		ip -n "$NETNS" link set lo up
+		ip -n "$NETNS" route add default via "$HOST_ADDR"
+	fi
+	# What Docker does for its own bridges: forward, and masquerade what leaves the host.
+	sysctl -q -w net.ipv4.ip_forward=1
+	for rule in "-t nat POSTROUTING -s $NET ! -o $VETH_HOST -j MASQUERADE" \
+		"-t filter FORWARD -i $VETH_HOST -j ACCEPT" \
+		"-t filter FORWARD -o $VETH_HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"; do
+		# shellcheck disable=SC2086 # a rule is a word list on purpose
+		set -- $rule
+		table=$2 chain=$3
+		shift 3
+		iptables -t "$table" -C "$chain" "$@" 2>/dev/null || iptables -t "$table" -A "$chain" "$@"
+	done
+}
+
 retire_old_layout
+[ "$toolchain" = current ] || retire_floor_on_root
 
 if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
@@ -199,10 +263,12 @@ if [ -n "$others" ]; then
 	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no second engine beside it (they would share the firewall chains and the default bridge). Run \`make test\` on that engine, or stop it yourself and run this again."
 fi
 
-say "phase 1/3: host packages (iptables; bookworm's runc for the floor; libseccomp-dev to build runc)"
+say "phase 1/3: host packages (iptables, iproute2; bookworm's runc for the floor; libseccomp-dev to build runc)"
 export DEBIAN_FRONTEND=noninteractive
 need=""
 command -v iptables >/dev/null 2>&1 || need="$need iptables"
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v nsenter >/dev/null 2>&1 || need="$need util-linux"
 command -v runc >/dev/null 2>&1 || need="$need runc"
 [ -e /usr/include/seccomp.h ] || need="$need libseccomp-dev"
 if [ -n "$need" ]; then
@@ -233,6 +299,7 @@ else
 	client=$trixie/usr/bin/docker
 	engine_path=$trixie/usr/sbin:$trixie/usr/bin:$PATH
 	data=$DATA/floor
+	floor_netns
 fi
 
 say "phase 3/3: start the $toolchain dockerd (socket $SOCK, data root $data, log $LOG)"
@@ -246,16 +313,22 @@ ln -sf "$plugins/docker-buildx" "$CONFIG/cli-plugins/docker-buildx"
 # A daemon config of its own, so that /etc/docker/daemon.json (the machine's engine's) is
 # not read.
 [ -f "$STATE/daemon.json" ] || echo '{}' >"$STATE/daemon.json"
-cat >"$STATE/env" <<ENV
-# Written by .ci/provision-docker.sh: use the engine it started (. $STATE/env).
-DOCKER_HOST=unix://$SOCK
-DOCKER_CONFIG=$CONFIG
-PATH=$BIN:\$PATH
-export DOCKER_HOST DOCKER_CONFIG PATH
-ENV
+{
+	echo "# Written by .ci/provision-docker.sh: use the $toolchain engine it started (. $STATE/env)."
+	[ "$toolchain" = current ] || echo "# Its published ports answer in the network namespace $NETNS: .ci/on-floor.sh COMMAND runs there."
+	echo "DOCKER_HOST=unix://$SOCK"
+	echo "DOCKER_CONFIG=$CONFIG"
+	echo "PATH=$BIN:\$PATH"
+	echo "export DOCKER_HOST DOCKER_CONFIG PATH"
+} >"$STATE/env"
 hash -r # the shell may remember where it found docker before
 echo "== $(date -u +%FT%TZ) $toolchain" >>"$LOG"
-PATH=$engine_path nohup setsid dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" \
+# nsenter switches the network namespace alone (ip netns exec would also mount a /sys of its
+# own, without the cgroup file system dockerd needs).
+netns=""
+[ "$toolchain" = current ] || netns="nsenter --net=/run/netns/$NETNS"
+# shellcheck disable=SC2086 # $netns is a word list on purpose, or nothing
+PATH=$engine_path nohup setsid $netns dockerd --host "unix://$SOCK" --pidfile "$PIDFILE" \
 	--exec-root "$STATE/exec" --config-file "$STATE/daemon.json" --data-root "$data" \
 	>>"$LOG" 2>&1 </dev/null &
 echo "$toolchain" >"$ACTIVE"

@@ -19,19 +19,24 @@ import (
 // Unpinned is what Toolchain returns on an engine .ci/provision-docker.sh did not start.
 const Unpinned = "unpinned"
 
-// What .ci/provision-docker.sh leaves on the machine for the engine it started.
+// What .ci/provision-docker.sh leaves on the machine for the engines it started: a state
+// folder each, the current engine's and, inside it, the floor's (which runs at the same time,
+// in a network namespace of its own).
 const (
 	// stateToolchainFile holds "current" or "floor"; stateEnvFile is a sh file whose
 	// DOCKER_HOST= line names that engine's own socket.
 	stateToolchainFile = "/run/bdc-docker/toolchain"
 	stateEnvFile       = "/run/bdc-docker/env"
+	// The floor engine's, in the same form.
+	floorToolchainFile = "/run/bdc-docker/floor/toolchain"
+	floorEnvFile       = "/run/bdc-docker/floor/env"
 	// legacyToolchainFile is where the script recorded the toolchain while its engine still
 	// answered on the machine's default socket (kept until every machine has moved).
 	legacyToolchainFile = "/run/bdc-docker.toolchain"
 	defaultSocket       = "unix:///var/run/docker.sock"
 )
 
-// Provisioned reports whether the engine the tests talk to is the one
+// Provisioned reports whether the engine the tests talk to is one
 // .ci/provision-docker.sh started: only then may a test change what is engine-wide (a swarm,
 // a node label), and only then are its versions pinned.
 func Provisioned() bool {
@@ -77,24 +82,40 @@ func Toolchain() string {
 }
 
 // provisioned reads the provisioning script's state with read (os.ReadFile but in tests) and
-// returns the toolchain it started, or why the engine at dockerHost is not that one.
+// returns the toolchain of the engine it started at dockerHost, or why that engine is not one
+// of them.
 func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, error)) (toolchain, whyNot string) {
 	const notOurs = "the engine that answers was not started by .ci/provision-docker.sh"
-	if b, err := read(stateToolchainFile); err == nil {
-		// The script's engine has its own socket: it answers only where DOCKER_HOST points
-		// there, as the env file it wrote sets it.
-		env, err := read(stateEnvFile)
+	var found bool
+	var whys []string
+	for _, state := range []struct{ toolchainFile, envFile string }{
+		{stateToolchainFile, stateEnvFile},
+		{floorToolchainFile, floorEnvFile},
+	} {
+		b, err := read(state.toolchainFile)
 		if err != nil {
-			return "", notOurs + " (" + stateEnvFile + " cannot be read: " + err.Error() + ")"
+			continue
+		}
+		found = true
+		// The script's engines have sockets of their own: one answers only where DOCKER_HOST
+		// points there, as the env file it wrote sets it.
+		env, err := read(state.envFile)
+		if err != nil {
+			whys = append(whys, state.envFile+" cannot be read: "+err.Error())
+			continue
 		}
 		want := envValue(string(env), "DOCKER_HOST")
 		if want == "" {
-			return "", notOurs + " (" + stateEnvFile + " sets no DOCKER_HOST)"
+			whys = append(whys, state.envFile+" sets no DOCKER_HOST")
+			continue
 		}
-		if dockerHost != want {
-			return "", notOurs + " (DOCKER_HOST is " + quoteOrUnset(dockerHost) + ", its engine's is " + want + "; source " + stateEnvFile + ")"
+		if dockerHost == want {
+			return knownToolchain(b, state.toolchainFile)
 		}
-		return knownToolchain(b, stateToolchainFile)
+		whys = append(whys, "its engine's is "+want+"; source "+state.envFile)
+	}
+	if found {
+		return "", notOurs + " (DOCKER_HOST is " + quoteOrUnset(dockerHost) + "; " + strings.Join(whys, "; ") + ")"
 	}
 	if b, err := read(legacyToolchainFile); err == nil {
 		// Before the engine moved to its own socket, it answered on the default one.

@@ -22,6 +22,15 @@ func TestProvisioned(t *testing.T) {
 		stateToolchainFile: "floor\n",
 		stateEnvFile:       "# written by .ci/provision-docker.sh\nexport DOCKER_HOST='" + own + "'\nPATH=/opt/bdc-docker/bin:$PATH\n",
 	}
+	// Both engines at once: the current one in the state folder, the floor in its own.
+	const floorSock = "unix:///run/bdc-docker/floor/docker.sock"
+	two := files{
+		stateToolchainFile: "current\n",
+		stateEnvFile:       "DOCKER_HOST=" + own + "\n",
+		floorToolchainFile: "floor\n",
+		floorEnvFile:       "# written by .ci/provision-docker.sh\nDOCKER_HOST=" + floorSock + "\n",
+	}
+	floorOnly := files{floorToolchainFile: "floor\n", floorEnvFile: "DOCKER_HOST=" + floorSock + "\n"}
 	legacy := files{legacyToolchainFile: "current\n"}
 	both := files{legacyToolchainFile: "current\n"}
 	for k, v := range state {
@@ -44,6 +53,12 @@ func TestProvisioned(t *testing.T) {
 		{name: "own socket, env without DOCKER_HOST", run: files{stateToolchainFile: "current", stateEnvFile: "PATH=/x\n"}, host: own, why: "sets no DOCKER_HOST"},
 		{name: "own socket, unquoted, last assignment wins", run: files{stateToolchainFile: "current", stateEnvFile: "DOCKER_HOST=unix:///old\nDOCKER_HOST=" + own + "\n"}, host: own, want: "current"},
 		{name: "own socket, a toolchain the tests do not know", run: files{stateToolchainFile: "nightly", stateEnvFile: "DOCKER_HOST=" + own}, host: own, why: `"nightly"`},
+		{name: "two engines, DOCKER_HOST on the current one's", run: two, host: own, want: "current"},
+		{name: "two engines, DOCKER_HOST on the floor's", run: two, host: floorSock, want: "floor"},
+		{name: "two engines, DOCKER_HOST on neither", run: two, host: defaultSocket, why: "source /run/bdc-docker/floor/env"},
+		{name: "the floor alone", run: floorOnly, host: floorSock, want: "floor"},
+		{name: "the floor alone, DOCKER_HOST unset", run: floorOnly, why: "DOCKER_HOST is unset"},
+		{name: "two engines, the floor's env without DOCKER_HOST", run: files{stateToolchainFile: "current", stateEnvFile: "DOCKER_HOST=" + own, floorToolchainFile: "floor", floorEnvFile: "PATH=/x\n"}, host: own, want: "current"},
 		{name: "legacy, default socket implied", run: legacy, want: "current"},
 		{name: "legacy, default socket named", run: legacy, host: defaultSocket, want: "current"},
 		{name: "legacy, default context named", run: legacy, context: "default", want: "current"},

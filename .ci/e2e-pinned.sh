@@ -1,0 +1,117 @@
+#!/bin/sh
+# make ci's e2e tests: on the current engine and on the floor's at the same time, both pinned
+# (every capture held byte for byte).
+#
+# The floor engine runs in a network namespace of its own (.ci/provision-docker.sh), so the
+# two engines share no port, bridge or firewall chain: only the machine's cores. One after the
+# other, each left the cores mostly idle for the minutes TestStage07Swarm waits on Swarm's
+# monitor period. At once, in phases:
+#   1. warm-up: the current engine's build cache (.ci/warm-build-cache.sh), while the floor
+#      engine starts and gets the base images; then the floor's, from the Go build cache the
+#      current engine's warm-up saved.
+#   2. TestStage07Swarm on both engines at once. Its rolling updates are checked under load
+#      for gaps, which the parallel tests' builds broke beside it (a 13.8 s gap on 2 cores):
+#      beside it run only the other engine's 07, whose load is as light, and the host job
+#      (E2E_BESIDE, at nice 10).
+#   3. every other test on both engines at once, each go test with E2E_FLAGS.
+#   4. TestCleanupPage on the current engine (it prunes the build cache), once the host job
+#      has ended.
+# The current engine's output is printed as it runs; the floor's goes to .cache/e2e-floor.log,
+# printed after it. Then the host job's report and each engine's summary.
+#
+# usage: [E2E_FLAGS=…] [E2E_TIMEOUT=…] [E2E_RUN=PATTERN] [E2E_BESIDE=NAME] .ci/e2e-pinned.sh
+set -eu
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+say() { printf '[e2e-pinned] %s (%s s)\n' "$*" "$(($(date +%s) - start))"; }
+export E2E_PINNED=1
+flags=${E2E_FLAGS:--p 1 -parallel 4}
+timeout=${E2E_TIMEOUT:-40m}
+run=${E2E_RUN:-.}
+beside=${E2E_BESIDE:-}
+
+# shellcheck source=/dev/null # written by provision-docker.sh
+. /run/bdc-docker/env
+if [ "$(.ci/doctor.sh --toolchain)" != current ]; then
+	echo "[e2e-pinned] the current engine does not answer at the socket /run/bdc-docker/env names: run .ci/provision-docker.sh (or .ci/run)" >&2
+	exit 1
+fi
+mkdir -p .cache
+rm -f .cache/e2e.log .cache/e2e-floor.log
+floor_skip=$(.ci/e2e-floor.sh --skips)
+status=0
+floor_pid=""
+# A run stopped halfway ends the floor's go test with it (its own process group, by setsid).
+# shellcheck disable=SC2317 # called by the trap
+stop_floor() { [ -z "$floor_pid" ] || kill -TERM "-$floor_pid" 2>/dev/null || true; }
+trap stop_floor EXIT
+trap 'exit 130' INT TERM
+
+# matches NAME: the test NAME is one E2E_RUN selects.
+matches() { echo "$1" | grep -Eq -- "$run"; }
+
+# current ARG...: go test on the current engine, its output printed and kept in .cache/e2e.log.
+current() {
+	# shellcheck disable=SC2086 # E2E_FLAGS is a word list on purpose
+	{
+		rc=0
+		(cd e2e && go test $flags -count=1 -timeout "$timeout" -v "$@" ./...) 2>&1 || rc=$?
+		echo "$rc" >.cache/e2e.rc
+	} | tee -a .cache/e2e.log
+	[ "$(cat .cache/e2e.rc)" -eq 0 ] || status=1
+}
+
+# floor_start COMMAND...: COMMAND on the floor engine (.ci/on-floor.sh), in the background,
+# its output kept in .cache/e2e-floor.log; floor_wait waits for it.
+floor_start() {
+	setsid .ci/on-floor.sh "$@" >>.cache/e2e-floor.log 2>&1 </dev/null &
+	floor_pid=$!
+}
+floor_wait() {
+	rc=0
+	wait "$floor_pid" || rc=$?
+	floor_pid=""
+	[ "$rc" -eq 0 ] || status=1
+}
+# floor_test ARG...: go test on the floor engine, in the background.
+floor_test() {
+	# shellcheck disable=SC2016,SC2086 # "$@" is expanded by the floor's shell; E2E_FLAGS is a word list
+	floor_start sh -c 'cd e2e && exec go test "$@" ./...' sh $flags -count=1 -timeout "$timeout" -v "$@"
+}
+
+say "phase 1/4: the build caches: the current engine's, while the floor engine starts and gets the base images; then the floor's"
+floor_start true
+.ci/warm-build-cache.sh
+floor_wait
+if [ "$status" -ne 0 ]; then
+	cat .cache/e2e-floor.log
+	echo "[e2e-pinned] the floor engine could not be started or given the base images (above)" >&2
+	exit 1
+fi
+.ci/on-floor.sh .ci/warm-build-cache.sh
+
+if matches TestStage07Swarm; then
+	say "phase 2/4: TestStage07Swarm on both engines at once"
+	floor_test -run '^TestStage07Swarm$'
+	current -run '^TestStage07Swarm$'
+	floor_wait
+fi
+
+say "phase 3/4: every other test on both engines at once ($flags each)"
+floor_test -run "$run" -skip "^TestStage07Swarm\$${floor_skip:+|$floor_skip}"
+current -run "$run" -skip '^TestStage07Swarm$|^TestCleanupPage$'
+# The host job must not run beside TestCleanupPage, which prunes the engine.
+if [ -n "$beside" ]; then .ci/beside.sh wait "$beside" || status=1; fi
+if matches TestCleanupPage; then
+	say "phase 4/4: TestCleanupPage on the current engine"
+	current -run '^TestCleanupPage$'
+fi
+floor_wait
+say "done"
+
+echo "== the floor engine's e2e tests, run beside the current engine's (.cache/e2e-floor.log):"
+cat .cache/e2e-floor.log
+if [ -n "$beside" ]; then .ci/beside.sh report "$beside" || status=1; fi
+.ci/e2e-summary.sh .cache/e2e.log current || status=1
+.ci/e2e-summary.sh .cache/e2e-floor.log floor || status=1
+exit "$status"
