@@ -1,11 +1,12 @@
 #!/bin/sh
 # Work that needs no container, run in the background while the e2e tests run: make ci runs
-# the unit tests and the static checks beside the current engine's e2e tests.
+# the unit tests and the static checks beside both engines' e2e tests (.ci/e2e-pinned.sh).
 #
-# Why: TestStage07Swarm runs first and alone, for minutes, and leaves the cores mostly idle
-# (its rolling updates wait on Swarm's monitor period); the host's compiles and tests fit in
-# that time. They run at a lower CPU priority (nice 10), so that the load 07 holds its updates
-# to gets the cores first. What they print goes to .cache/beside-NAME.log, printed by report.
+# Why: TestStage07Swarm runs first on each engine, for minutes, and leaves the cores mostly
+# idle (its rolling updates wait on Swarm's monitor period); the host's compiles and tests fit
+# in that time. They run at a lower CPU priority (nice 10), so that the load 07 holds its
+# updates to gets the cores first. What they print goes to .cache/beside-NAME.log, printed by
+# report.
 #
 # usage:
 #   .ci/beside.sh start NAME COMMAND [ARG...]   start COMMAND in the background, and return
