@@ -27,6 +27,10 @@ fi
 # On the floor engine, in its network namespace (.ci/on-floor.sh), or through it.
 if [ "$(.ci/doctor.sh --toolchain)" != floor ] ||
 	[ "$(stat -L -c %i /proc/self/ns/net)" != "$(stat -L -c %i /run/netns/bdc-floor 2>/dev/null)" ]; then
+	if [ -n "${BDC_ON_FLOOR:-}" ]; then
+		say ".ci/on-floor.sh ran this, yet it is not on the floor engine in its network namespace: see /run/bdc-docker/floor/env and .ci/provision-docker.sh floor" >&2
+		exit 1
+	fi
 	exec .ci/on-floor.sh "$0"
 fi
 # The floor is a pinned toolchain: its captures are held byte for byte (e2e/capture_test.go).

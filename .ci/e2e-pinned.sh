@@ -30,6 +30,10 @@ timeout=${E2E_TIMEOUT:-40m}
 run=${E2E_RUN:-.}
 beside=${E2E_BESIDE:-}
 
+if ! [ -f /run/bdc-docker/env ]; then
+	echo "[e2e-pinned] no engine of .ci/provision-docker.sh's here (no /run/bdc-docker/env): run .ci/provision-docker.sh (or .ci/run)" >&2
+	exit 1
+fi
 # shellcheck source=/dev/null # written by provision-docker.sh
 . /run/bdc-docker/env
 if [ "$(.ci/doctor.sh --toolchain)" != current ]; then
@@ -41,14 +45,33 @@ rm -f .cache/e2e.log .cache/e2e-floor.log
 floor_skip=$(.ci/e2e-floor.sh --skips)
 status=0
 floor_pid=""
-# A run stopped halfway ends the floor's go test with it (its own process group, by setsid).
-# shellcheck disable=SC2317 # called by the trap
-stop_floor() { [ -z "$floor_pid" ] || kill -TERM "-$floor_pid" 2>/dev/null || true; }
+# The floor's job is a process group of its own (setsid), its id in $floor_pidfile: a run
+# stopped halfway ends it, and so does the next run when this one could not (SIGKILL).
+floor_pidfile=.cache/e2e-floor.pid
+# shellcheck disable=SC2317 # called by the traps
+stop_floor() {
+	pgid=$(cat "$floor_pidfile" 2>/dev/null || true)
+	if [ -n "$pgid" ] && kill -0 "-$pgid" 2>/dev/null; then
+		kill -TERM "-$pgid" 2>/dev/null || true
+		echo "[e2e-pinned] the floor's tests were ended; their output so far is in .cache/e2e-floor.log" >&2
+	fi
+	rm -f "$floor_pidfile"
+}
+stop_floor
 trap stop_floor EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
-# matches NAME: the test NAME is one E2E_RUN selects.
-matches() { echo "$1" | grep -Eq -- "$run"; }
+# matches NAME: the top-level test NAME is one E2E_RUN selects (its part before a /, as go
+# test reads it).
+matches() {
+	top=${run%%/*}
+	echo "$1" | grep -Eq -- "$top" && return 0
+	[ $? -eq 1 ] || {
+		echo "[e2e-pinned] E2E_RUN='$run' is no pattern grep -E reads (above); give one it does" >&2
+		exit 2
+	}
+	return 1
+}
 
 # current ARG...: go test on the current engine, its output printed and kept in .cache/e2e.log.
 current() {
@@ -66,17 +89,19 @@ current() {
 floor_start() {
 	setsid .ci/on-floor.sh "$@" >>.cache/e2e-floor.log 2>&1 </dev/null &
 	floor_pid=$!
+	echo "$floor_pid" >"$floor_pidfile"
 }
 floor_wait() {
 	rc=0
 	wait "$floor_pid" || rc=$?
 	floor_pid=""
+	rm -f "$floor_pidfile"
 	[ "$rc" -eq 0 ] || status=1
 }
 # floor_test ARG...: go test on the floor engine, in the background.
 floor_test() {
 	# shellcheck disable=SC2016,SC2086 # "$@" is expanded by the floor's shell; E2E_FLAGS is a word list
-	floor_start sh -c 'cd e2e && exec go test "$@" ./...' sh $flags -count=1 -timeout "$timeout" -v "$@"
+	floor_start --ready sh -c 'cd e2e && exec go test "$@" ./...' sh $flags -count=1 -timeout "$timeout" -v "$@"
 }
 
 say "phase 1/4: the build caches: the current engine's, while the floor engine starts and gets the base images; then the floor's"
@@ -88,12 +113,15 @@ if [ "$status" -ne 0 ]; then
 	echo "[e2e-pinned] the floor engine could not be started or given the base images (above)" >&2
 	exit 1
 fi
-.ci/on-floor.sh .ci/warm-build-cache.sh
+.ci/on-floor.sh --ready .ci/warm-build-cache.sh
 
 if matches TestStage07Swarm; then
 	say "phase 2/4: TestStage07Swarm on both engines at once"
-	floor_test -run '^TestStage07Swarm$'
-	current -run '^TestStage07Swarm$'
+	# Narrowed to 07's subtests where E2E_RUN names some (TestStage07Swarm/Part).
+	only07='^TestStage07Swarm$'
+	case "$run" in */*) only07="$only07/${run#*/}" ;; esac
+	floor_test -run "$only07"
+	current -run "$only07"
 	floor_wait
 fi
 

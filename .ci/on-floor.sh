@@ -8,15 +8,34 @@
 # both toolchains test the same images.
 #
 # usage: .ci/on-floor.sh COMMAND [ARG...]
+#        .ci/on-floor.sh --ready COMMAND [ARG...]   (the floor engine answers and has the
+#                                                    images: only run COMMAND there)
 set -eu
 cd "$(dirname "$0")/.."
 say() { printf '[on-floor] %s\n' "$*"; }
+ready=false
+if [ "${1:-}" = --ready ]; then
+	ready=true
+	shift
+fi
 [ $# -ge 1 ] || {
-	echo "usage: $0 COMMAND [ARG...]" >&2
+	echo "usage: $0 [--ready] COMMAND [ARG...]" >&2
 	exit 2
 }
 # The floor engine's network namespace, as .ci/provision-docker.sh names it.
 NETNS=/run/netns/bdc-floor
+# What runs here knows it is on the floor (.ci/e2e-floor.sh, which would come back here).
+export BDC_ON_FLOOR=1
+
+if [ "$ready" = true ]; then
+	# shellcheck source=/dev/null # written by provision-docker.sh
+	. /run/bdc-docker/floor/env
+	docker info >/dev/null 2>&1 || {
+		say "the floor engine does not answer at $DOCKER_HOST: .ci/provision-docker.sh floor starts it" >&2
+		exit 1
+	}
+	exec nsenter --net="$NETNS" "$@"
+fi
 
 if ! [ -f /run/bdc-docker/toolchain ]; then
 	if [ "${CI:-}" = true ]; then

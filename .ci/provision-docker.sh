@@ -120,6 +120,9 @@ unpack_trixie() {
 		return 0
 	fi
 	say "trixie packages unpacked into $root (apt sources untouched): $FLOOR_PACKAGES"
+	# Both engines run files of it (containerd, tini): neither may run while they are replaced.
+	stop_state "$ROOT"
+	stop_state "$ROOT/floor"
 	apt_dir=$root/apt
 	rm -rf "$root/root" "$apt_dir/debs"
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/debs" "$root/root"
@@ -199,60 +202,102 @@ stop_pid() {
 	done
 }
 
-stop_ours() {
-	pid=$(our_pid)
+# stop_state DIR: stop the dockerd this script started with DIR as its state folder, if it
+# runs. Its socket, pid file and stamps are ours to remove: they are in DIR.
+stop_state() {
+	pid=$(our_pid "$1/dockerd.pid")
 	if [ -n "$pid" ]; then
-		say "stopping the $(cat "$ACTIVE" 2>/dev/null || echo other) engine this script started (pid $pid)"
+		say "stopping the $(cat "$1/toolchain" 2>/dev/null || echo other) engine this script started (pid $pid)"
 		stop_pid "$pid"
 	fi
-	# Its socket and pid file are ours to remove: they are in $STATE.
-	rm -f "$ACTIVE" "$SOCK" "$PIDFILE"
+	rm -f "$1/toolchain" "$1/build" "$1/docker.sock" "$1/dockerd.pid"
 }
+stop_ours() { stop_state "$STATE"; }
 
 # An earlier version of this script ran the floor on the current engine's socket, one engine
 # at a time. Such a floor engine is ours and holds the floor's data root: it is stopped.
 retire_floor_on_root() {
 	[ "$(cat "$ROOT/toolchain" 2>/dev/null)" = floor ] || return 0
-	pid=$(our_pid "$ROOT/dockerd.pid")
-	if [ -n "$pid" ]; then
-		say "stopping the floor engine an earlier version of this script started on $ROOT/docker.sock (pid $pid)"
-		stop_pid "$pid"
-	fi
-	rm -f "$ROOT/toolchain" "$ROOT/docker.sock" "$ROOT/dockerd.pid"
+	say "the floor engine an earlier version of this script started on $ROOT/docker.sock goes"
+	stop_state "$ROOT"
 }
 
+# build_id: what the engine on $SOCK must have been started from (the current toolchain's
+# folder, named by its pins; the floor's packages), kept in $STATE/build: an engine started
+# from other pins is started again.
+build_id() {
+	if [ "$toolchain" = current ]; then current_dir; else echo "$FLOOR_SUITE: $FLOOR_PACKAGES"; fi
+}
+
+# floor_rule CHECK_ONLY TABLE CHAIN ARG...: a rule in the host's firewall, checked (true), or
+# checked and added when it is missing (false).
+floor_rule() {
+	only=$1 table=$2 chain=$3
+	shift 3
+	iptables -t "$table" -C "$chain" "$@" 2>/dev/null && return 0
+	[ "$only" = false ] && iptables -t "$table" -A "$chain" "$@"
+}
+# floor_rules CHECK_ONLY: the floor's rules, what Docker adds for its own bridges: forward, and
+# masquerade what leaves the host.
+floor_rules() {
+	floor_rule "$1" nat POSTROUTING -s "$NET" ! -o "$VETH_HOST" -j MASQUERADE &&
+		floor_rule "$1" filter FORWARD -i "$VETH_HOST" -j ACCEPT &&
+		floor_rule "$1" filter FORWARD -o "$VETH_HOST" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+}
 # floor_netns: the floor engine's network namespace, linked to the host by a veth pair, with
 # a default route through the host and, in the host's firewall, NAT and forwarding for it.
+# Each step may be run again: a run killed halfway is completed by the next.
 floor_netns() {
-	[ -e "/run/netns/$NETNS" ] || ip netns add "$NETNS"
+	netns_fail() { fail "could not set up the floor engine's network namespace $NETNS ($1). It needs root with CAP_NET_ADMIN and CAP_SYS_ADMIN on the host (in a container, run this on its host instead)."; }
+	[ -e "/run/netns/$NETNS" ] || ip netns add "$NETNS" || netns_fail "ip netns add"
 	if ! ip -n "$NETNS" link show "$VETH_NS" >/dev/null 2>&1; then
 		ip link del "$VETH_HOST" 2>/dev/null || true
-		ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
-		ip link set "$VETH_NS" netns "$NETNS"
-		ip addr add "$HOST_ADDR/30" dev "$VETH_HOST"
-		ip link set "$VETH_HOST" up
-		ip -n "$NETNS" addr add "$NS_ADDR/30" dev "$VETH_NS"
-		ip -n "$NETNS" link set "$VETH_NS" up
-		ip -n "$NETNS" link set lo up
-		ip -n "$NETNS" route add default via "$HOST_ADDR"
+		{ ip link add "$VETH_HOST" type veth peer name "$VETH_NS" && ip link set "$VETH_NS" netns "$NETNS"; } ||
+			netns_fail "the veth pair $VETH_HOST, $VETH_NS"
 	fi
-	# What Docker does for its own bridges: forward, and masquerade what leaves the host.
-	sysctl -q -w net.ipv4.ip_forward=1
-	for rule in "-t nat POSTROUTING -s $NET ! -o $VETH_HOST -j MASQUERADE" \
-		"-t filter FORWARD -i $VETH_HOST -j ACCEPT" \
-		"-t filter FORWARD -o $VETH_HOST -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"; do
-		# shellcheck disable=SC2086 # a rule is a word list on purpose
-		set -- $rule
-		table=$2 chain=$3
-		shift 3
-		iptables -t "$table" -C "$chain" "$@" 2>/dev/null || iptables -t "$table" -A "$chain" "$@"
+	{ ip addr replace "$HOST_ADDR/30" dev "$VETH_HOST" && ip link set "$VETH_HOST" up &&
+		ip -n "$NETNS" addr replace "$NS_ADDR/30" dev "$VETH_NS" && ip -n "$NETNS" link set "$VETH_NS" up &&
+		ip -n "$NETNS" link set lo up && ip -n "$NETNS" route replace default via "$HOST_ADDR"; } ||
+		netns_fail "the addresses and the route of $VETH_HOST, $VETH_NS"
+	echo 1 >/proc/sys/net/ipv4/ip_forward || netns_fail "net.ipv4.ip_forward"
+	floor_rules false || netns_fail "its rules in the host's firewall (iptables)"
+}
+
+# floor_dns: the floor's daemon config. Its dockerd runs in $NETNS, where a resolver on the
+# host's loopback (systemd-resolved's 127.0.0.53, as on Ubuntu) does not answer: then its
+# containers are given the servers that resolver forwards to.
+floor_dns() {
+	servers=$(sed -n 's/^nameserver[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' /etc/resolv.conf)
+	for server in $servers; do
+		case "$server" in 127.* | ::1) ;; *) echo '{}' && return 0 ;; esac
 	done
+	upstream=$(sed -n 's/^nameserver[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' /run/systemd/resolve/resolv.conf 2>/dev/null |
+		grep -v -e '^127\.' -e '^::1$' | sed 's/.*/"&"/' | paste -s -d, -)
+	if [ -z "$upstream" ]; then
+		say "note: /etc/resolv.conf names only resolvers on the host's loopback, which the floor's containers cannot reach, and no other was found; their builds may not resolve names" >&2
+		echo '{}'
+		return 0
+	fi
+	echo "{\"dns\": [$upstream]}"
+}
+
+# floor_netns_ok PID: the floor's dockerd PID runs in $NETNS as it is now, linked to the host
+# and with its rules in the host's firewall (a namespace made anew, or rules flushed, is not).
+floor_netns_ok() {
+	[ "$(stat -L -c %i "/proc/$1/ns/net" 2>/dev/null)" = "$(stat -L -c %i "/run/netns/$NETNS" 2>/dev/null)" ] &&
+		ip -n "$NETNS" route show default 2>/dev/null | grep -q "via $HOST_ADDR" || return 1
+	floor_rules true
 }
 
 retire_old_layout
 [ "$toolchain" = current ] || retire_floor_on_root
 
-if [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] && [ -n "$(our_pid)" ] && docker info >/dev/null 2>&1; then
+# An engine of this script's that answers, started from the pins of today and, for the
+# floor, in its network namespace as it is now, is kept.
+pid=$(our_pid)
+if [ -n "$pid" ] && [ "$(cat "$ACTIVE" 2>/dev/null)" = "$toolchain" ] &&
+	[ "$(cat "$STATE/build" 2>/dev/null)" = "$(build_id)" ] &&
+	{ [ "$toolchain" = current ] || floor_netns_ok "$pid"; } && docker info >/dev/null 2>&1; then
 	say "the $toolchain engine already answers"
 	print_versions
 	exit 0
@@ -260,7 +305,7 @@ fi
 
 others=$(other_dockerds)
 if [ -n "$others" ]; then
-	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no second engine beside it (they would share the firewall chains and the default bridge). Run \`make test\` on that engine, or stop it yourself and run this again."
+	fail "another dockerd runs on this machine (pid $(echo "$others" | tr '\n' ' ' | sed 's/ $//')), which this script did not start; it starts no engine beside it (the current engine would share the host's firewall chains and default bridge with it). Run \`make test\` on that engine, or stop it yourself and run this again."
 fi
 
 say "phase 1/3: host packages (iptables, iproute2; bookworm's runc for the floor; libseccomp-dev to build runc)"
@@ -312,7 +357,11 @@ ln -sf "$plugins/docker-buildx" "$CONFIG/cli-plugins/docker-buildx"
 [ -f "$CONFIG/config.json" ] || echo '{}' >"$CONFIG/config.json"
 # A daemon config of its own, so that /etc/docker/daemon.json (the machine's engine's) is
 # not read.
-[ -f "$STATE/daemon.json" ] || echo '{}' >"$STATE/daemon.json"
+if [ "$toolchain" = floor ]; then
+	floor_dns >"$STATE/daemon.json"
+elif ! [ -f "$STATE/daemon.json" ]; then
+	echo '{}' >"$STATE/daemon.json"
+fi
 {
 	echo "# Written by .ci/provision-docker.sh: use the $toolchain engine it started (. $STATE/env)."
 	[ "$toolchain" = current ] || echo "# Its published ports answer in the network namespace $NETNS: .ci/on-floor.sh COMMAND runs there."
@@ -332,6 +381,7 @@ PATH=$engine_path nohup setsid $netns dockerd --host "unix://$SOCK" --pidfile "$
 	--exec-root "$STATE/exec" --config-file "$STATE/daemon.json" --data-root "$data" \
 	>>"$LOG" 2>&1 </dev/null &
 echo "$toolchain" >"$ACTIVE"
+build_id >"$STATE/build"
 i=0
 until docker info >/dev/null 2>&1; do
 	i=$((i + 1))

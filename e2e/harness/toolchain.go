@@ -27,9 +27,11 @@ const (
 	// DOCKER_HOST= line names that engine's own socket.
 	stateToolchainFile = "/run/bdc-docker/toolchain"
 	stateEnvFile       = "/run/bdc-docker/env"
-	// The floor engine's, in the same form.
+	// The floor engine's, in the same form, and its network namespace, where the ports it
+	// publishes answer (.ci/on-floor.sh runs the tests there).
 	floorToolchainFile = "/run/bdc-docker/floor/toolchain"
 	floorEnvFile       = "/run/bdc-docker/floor/env"
+	floorNetns         = "/run/netns/bdc-floor"
 	// legacyToolchainFile is where the script recorded the toolchain while its engine still
 	// answered on the machine's default socket (kept until every machine has moved).
 	legacyToolchainFile = "/run/bdc-docker.toolchain"
@@ -40,14 +42,14 @@ const (
 // .ci/provision-docker.sh started: only then may a test change what is engine-wide (a swarm,
 // a node label), and only then are its versions pinned.
 func Provisioned() bool {
-	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile, inFloorNetns)
 	return why == ""
 }
 
 // NotProvisionedReason says why Provisioned is false, for a test's skip message; "" when it
 // is true.
 func NotProvisionedReason() string {
-	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	_, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile, inFloorNetns)
 	return why
 }
 
@@ -74,23 +76,34 @@ func unpinnedReason(pinnedVar, notProvisioned string) string {
 // Toolchain names the toolchain the tests run on: "current" or "floor" on an engine
 // .ci/provision-docker.sh started (as its state file says), else Unpinned.
 func Toolchain() string {
-	toolchain, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile)
+	toolchain, why := provisioned(os.Getenv("DOCKER_HOST"), os.Getenv("DOCKER_CONTEXT"), os.ReadFile, inFloorNetns)
 	if why != "" {
 		return Unpinned
 	}
 	return toolchain
 }
 
+// inFloorNetns reports whether this process runs in the floor engine's network namespace.
+func inFloorNetns() bool {
+	self, err := os.Stat("/proc/self/ns/net")
+	if err != nil {
+		return false
+	}
+	floor, err := os.Stat(floorNetns)
+	return err == nil && os.SameFile(self, floor)
+}
+
 // provisioned reads the provisioning script's state with read (os.ReadFile but in tests) and
 // returns the toolchain of the engine it started at dockerHost, or why that engine is not one
-// of them.
-func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, error)) (toolchain, whyNot string) {
+// of them. onFloorNetns (inFloorNetns but in tests) tells whether the floor engine's ports
+// answer here.
+func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, error), onFloorNetns func() bool) (toolchain, whyNot string) {
 	const notOurs = "the engine that answers was not started by .ci/provision-docker.sh"
 	var found bool
 	var whys []string
-	for _, state := range []struct{ toolchainFile, envFile string }{
-		{stateToolchainFile, stateEnvFile},
-		{floorToolchainFile, floorEnvFile},
+	for _, state := range []struct{ engine, toolchainFile, envFile string }{
+		{"the current engine's", stateToolchainFile, stateEnvFile},
+		{"the floor engine's", floorToolchainFile, floorEnvFile},
 	} {
 		b, err := read(state.toolchainFile)
 		if err != nil {
@@ -110,9 +123,13 @@ func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, er
 			continue
 		}
 		if dockerHost == want {
-			return knownToolchain(b, state.toolchainFile)
+			toolchain, why := knownToolchain(b, state.toolchainFile)
+			if toolchain == "floor" && !onFloorNetns() {
+				return "", "the floor engine's published ports answer in its network namespace (" + floorNetns + "), not here: run the tests through .ci/on-floor.sh"
+			}
+			return toolchain, why
 		}
-		whys = append(whys, "its engine's is "+want+"; source "+state.envFile)
+		whys = append(whys, state.engine+" is "+want+" (source "+state.envFile+")")
 	}
 	if found {
 		return "", notOurs + " (DOCKER_HOST is " + quoteOrUnset(dockerHost) + "; " + strings.Join(whys, "; ") + ")"
@@ -127,7 +144,7 @@ func provisioned(dockerHost, dockerContext string, read func(string) ([]byte, er
 		}
 		return knownToolchain(b, legacyToolchainFile)
 	}
-	return "", notOurs + " (no " + stateToolchainFile + ")"
+	return "", notOurs + " (no " + stateToolchainFile + " or " + floorToolchainFile + ")"
 }
 
 // knownToolchain accepts only the toolchains the script knows: a file half written, or of

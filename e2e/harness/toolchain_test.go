@@ -40,10 +40,11 @@ func TestProvisioned(t *testing.T) {
 		name          string
 		run           files
 		host, context string
+		offFloorNetns bool   // run outside the floor engine's network namespace
 		want          string // the toolchain, "" when not provisioned
 		why           string // a part of the reason when not
 	}{
-		{name: "nothing provisioned", run: files{}, why: "no /run/bdc-docker/toolchain"},
+		{name: "nothing provisioned", run: files{}, why: "no /run/bdc-docker/toolchain or /run/bdc-docker/floor/toolchain"},
 		{name: "Docker Desktop's context", run: files{}, context: "desktop-linux", why: "not started by"},
 		{name: "own socket, DOCKER_HOST on it", run: state, host: own, want: "floor"},
 		{name: "own socket, DOCKER_HOST unset", run: state, why: "DOCKER_HOST is unset"},
@@ -55,9 +56,13 @@ func TestProvisioned(t *testing.T) {
 		{name: "own socket, a toolchain the tests do not know", run: files{stateToolchainFile: "nightly", stateEnvFile: "DOCKER_HOST=" + own}, host: own, why: `"nightly"`},
 		{name: "two engines, DOCKER_HOST on the current one's", run: two, host: own, want: "current"},
 		{name: "two engines, DOCKER_HOST on the floor's", run: two, host: floorSock, want: "floor"},
-		{name: "two engines, DOCKER_HOST on neither", run: two, host: defaultSocket, why: "source /run/bdc-docker/floor/env"},
+		{name: "two engines, DOCKER_HOST on neither", run: two, host: defaultSocket,
+			why: "the current engine's is " + own + " (source /run/bdc-docker/env); the floor engine's is " + floorSock + " (source /run/bdc-docker/floor/env)"},
 		{name: "the floor alone", run: floorOnly, host: floorSock, want: "floor"},
 		{name: "the floor alone, DOCKER_HOST unset", run: floorOnly, why: "DOCKER_HOST is unset"},
+		{name: "the floor, outside its network namespace", run: two, host: floorSock, offFloorNetns: true, why: "run the tests through .ci/on-floor.sh"},
+		{name: "the current engine, outside the floor's network namespace", run: two, host: own, offFloorNetns: true, want: "current"},
+		{name: "two engines, the floor's env unreadable", run: files{stateToolchainFile: "current", stateEnvFile: "DOCKER_HOST=" + own, floorToolchainFile: "floor"}, host: floorSock, why: floorEnvFile + " cannot be read"},
 		{name: "two engines, the floor's env without DOCKER_HOST", run: files{stateToolchainFile: "current", stateEnvFile: "DOCKER_HOST=" + own, floorToolchainFile: "floor", floorEnvFile: "PATH=/x\n"}, host: own, want: "current"},
 		{name: "legacy, default socket implied", run: legacy, want: "current"},
 		{name: "legacy, default socket named", run: legacy, host: defaultSocket, want: "current"},
@@ -67,7 +72,7 @@ func TestProvisioned(t *testing.T) {
 		{name: "legacy, empty file", run: files{legacyToolchainFile: ""}, why: `""`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, why := provisioned(tt.host, tt.context, tt.run.read)
+			got, why := provisioned(tt.host, tt.context, tt.run.read, func() bool { return !tt.offFloorNetns })
 			if got != tt.want {
 				t.Errorf("toolchain = %q (%s), want %q", got, why, tt.want)
 			}
