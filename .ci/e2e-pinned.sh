@@ -1,11 +1,12 @@
 #!/bin/sh
-# make ci's e2e tests: on the current engine and on the floor's at the same time, both pinned
-# (every capture held byte for byte).
+# make ci's e2e tests, on the current engine and on the floor's, both pinned (every capture
+# held byte for byte), the two engines' tests beside each other where the cores allow.
 #
 # The floor engine runs in a network namespace of its own (.ci/provision-docker.sh), so the
 # two engines share no port, bridge or firewall chain: only the machine's cores. One after the
 # other, each left the cores mostly idle for the minutes TestStage07Swarm waits on Swarm's
-# monitor period. At once, in phases:
+# monitor period; the other tests keep both cores busy, and run on both engines at once they
+# took longer than one engine's after the other's (in .ci/run, on 2 cores). So, in phases:
 #   1. warm-up: the current engine's build cache (.ci/warm-build-cache.sh), while the floor
 #      engine starts and gets the base images; then the floor's, from the Go build cache the
 #      current engine's warm-up saved.
@@ -13,9 +14,10 @@
 #      for gaps, which the parallel tests' builds broke beside it (a 13.8 s gap on 2 cores):
 #      beside it run only the other engine's 07, whose load is as light, and the host job
 #      (E2E_BESIDE, at nice 10).
-#   3. every other test on both engines at once, each go test with E2E_FLAGS.
-#   4. TestCleanupPage on the current engine (it prunes the build cache), once the host job
-#      has ended.
+#   3. every other test on the current engine (go test E2E_FLAGS).
+#   4. every other test on the floor engine, beside TestCleanupPage on the current engine
+#      (which prunes its build cache, so it waits for the host job's end), a serial test that
+#      leaves the cores half idle.
 # The current engine's output is printed as it runs; the floor's goes to .cache/e2e-floor.log,
 # printed after it. Then the host job's report and each engine's summary.
 #
@@ -125,15 +127,13 @@ if matches TestStage07Swarm; then
 	floor_wait
 fi
 
-say "phase 3/4: every other test on both engines at once ($flags each)"
-floor_test -run "$run" -skip "^TestStage07Swarm\$${floor_skip:+|$floor_skip}"
+say "phase 3/4: every other test on the current engine ($flags)"
 current -run "$run" -skip '^TestStage07Swarm$|^TestCleanupPage$'
+say "phase 4/4: every other test on the floor engine ($flags), beside TestCleanupPage on the current one"
+floor_test -run "$run" -skip "^TestStage07Swarm\$${floor_skip:+|$floor_skip}"
 # The host job must not run beside TestCleanupPage, which prunes the engine.
 if [ -n "$beside" ]; then .ci/beside.sh wait "$beside" || status=1; fi
-if matches TestCleanupPage; then
-	say "phase 4/4: TestCleanupPage on the current engine"
-	current -run '^TestCleanupPage$'
-fi
+if matches TestCleanupPage; then current -run '^TestCleanupPage$'; fi
 floor_wait
 say "done"
 
