@@ -8,8 +8,9 @@
 # monitor period; the other tests keep both cores busy, and run on both engines at once they
 # took longer than one engine's after the other's (in .ci/run, on 2 cores). So, in phases:
 #   1. warm-up: the current engine's build cache (.ci/warm-build-cache.sh), while the floor
-#      engine starts and gets the base images; then the floor's, from the Go build cache the
-#      current engine's warm-up saved.
+#      engine starts and gets the base images, and the test binaries compile once (both
+#      engines' go test would otherwise compile them at the same time, twice over); then the
+#      floor's build cache, from the Go build cache the current engine's warm-up saved.
 #   2. TestStage07Swarm on both engines at once. Its rolling updates are checked under load
 #      for gaps, which the parallel tests' builds broke beside it (a 13.8 s gap on 2 cores):
 #      beside it run only the other engine's 07, whose load is as light, and the host job
@@ -108,7 +109,13 @@ floor_test() {
 
 say "phase 1/4: the build caches: the current engine's, while the floor engine starts and gets the base images; then the floor's"
 floor_start true
+bins=$(mktemp -d)
+(cd e2e && go test -c -o "$bins/" ./...) &
+compile=$!
 .ci/warm-build-cache.sh
+# A compile error shows again, where the tests' go test fails on it.
+wait "$compile" || true
+rm -rf "$bins"
 floor_wait
 if [ "$status" -ne 0 ]; then
 	cat .cache/e2e-floor.log
