@@ -372,7 +372,8 @@ var commands = []string{"docker", "go", "curl", "cd", "sed", "printf", "echo", "
 	"source", ".", "{", "}", "!", "[", "[[", "printenv", "id", "whoami", "uname", "nc", "ss",
 	"lsof", "netstat", "ps", "pkill", "stat", "du", "df", "realpath", "dirname", "basename",
 	"tee", "less", "more", "base64", "sha256sum", "shasum", "date", "pwd", "umask", "ulimit",
-	"exec", "eval", "return", "break", "continue", "local", "shift", "getopts", "type", "which"}
+	"exec", "eval", "return", "break", "continue", "local", "shift", "getopts", "type", "which",
+	"ip", "iptables", "nsenter"}
 
 // assignment is NAME=value before a command, or alone.
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
