@@ -70,8 +70,7 @@ unit: ## unit tests of every module (of e2e, its harness), under the race detect
 # The summary is printed whatever go test's status, which is the target's: a failing test
 # does not end the recipe before it (pipefail would). TestCleanupPage runs in a go test of its
 # own, after the rest: it empties the build cache, and Go would run it, a serial test, before
-# every parallel one. E2E_BESIDE names work .ci/beside.sh started (make ci's unit tests and
-# static checks): waited for before TestCleanupPage, and reported after the summary.
+# every parallel one. (make ci runs its e2e tests with .ci/e2e-pinned.sh instead.)
 e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: captures held byte for byte)
 	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then echo "make e2e: DOCKER_HOST names the floor engine, whose ports answer in its own network namespace: run make e2e-floor, or . /run/bdc-docker/env for the current engine" >&2; exit 1; fi
 	@if docker info >/dev/null 2>&1; then images/base-images.sh && .ci/warm-build-cache.sh; fi
@@ -79,12 +78,10 @@ e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: c
 	@toolchain=$$(.ci/doctor.sh --toolchain); \
 	echo "== e2e (toolchain: $$toolchain, E2E_PINNED=$${E2E_PINNED:-unset}): go test $(E2E_FLAGS) -run '$(value E2E_RUN)'"; \
 	{ status=0; (cd e2e && go test $(E2E_FLAGS) -count=1 -timeout $(E2E_TIMEOUT) -run '$(value E2E_RUN)' -skip '^TestCleanupPage$$' -v ./...) 2>&1 || status=$$?; \
-	  if [ -n "$${E2E_BESIDE:-}" ]; then .ci/beside.sh wait "$$E2E_BESIDE" || status=1; fi; \
 	  if echo TestCleanupPage | grep -Eq -- '$(value E2E_RUN)'; then (cd e2e && go test -count=1 -timeout $(E2E_TIMEOUT) -run '^TestCleanupPage$$' -v .) 2>&1 || status=$$?; fi; \
 	  echo "$$status" >.cache/e2e.rc; } | tee .cache/e2e.log; \
 	status=$$(cat .cache/e2e.rc); \
 	.ci/e2e-summary.sh .cache/e2e.log "$$toolchain" || status=1; \
-	if [ -n "$${E2E_BESIDE:-}" ]; then .ci/beside.sh report "$$E2E_BESIDE" || status=1; fi; \
 	exit "$$status"
 
 e2e-floor: ## the e2e tests on the floor Docker (its engine, in its own network namespace, beside the current one; pinned)
