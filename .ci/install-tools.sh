@@ -2,22 +2,69 @@
 # Host tools `make ci` needs besides Docker and Go: curl, which the e2e tests run as
 # the pages show it; shellcheck for the static checks; debootstrap to bake base images when
 # no registry answers; chromium and Node.js with npm to render the pages' mermaid diagrams
-# (tools/mermaid; the static checks install its npm packages). Extra commands named as
-# arguments are installed too, from Debian packages of the same name (`make bench` asks for wrk).
-# Safe to run again.
+# (tools/mermaid; the static checks install its npm packages); QEMU, registered with the
+# kernel, so that linux/arm64 containers and build steps run on this amd64 machine (stage 08
+# builds its image for linux/amd64 and linux/arm64). Extra commands named as arguments are
+# installed too, from Debian packages of the same name (`make bench` asks for wrk).
+# Safe to run again: what is already there is only checked.
 set -eu
-# The Debian package that brings a command (the same name but for node).
-package() { if [ "$1" = node ]; then echo nodejs; else echo "$1"; fi; }
+say() { printf '[install-tools] %s\n' "$*"; }
+fail() {
+	printf '[install-tools] %s\n' "$*" >&2
+	exit 1
+}
+
+# --- Debian packages ------------------------------------------------------------------------
+say "checking the Debian packages' commands"
+# The Debian package that brings a command (the same name but for these).
+package() {
+	case "$1" in
+	node) echo nodejs ;;
+	qemu-aarch64-static) echo qemu-user-static ;;
+	update-binfmts) echo binfmt-support ;;
+	*) echo "$1" ;;
+	esac
+}
 need=""
-for tool in curl shellcheck debootstrap chromium node npm "$@"; do
+for tool in curl shellcheck debootstrap chromium node npm qemu-aarch64-static update-binfmts "$@"; do
 	command -v "$tool" >/dev/null 2>&1 || need="$need $(package "$tool")"
 done
 if [ -z "$need" ]; then
-	echo "[install-tools] present: curl shellcheck debootstrap chromium node npm $*"
-	exit 0
+	say "present: curl shellcheck debootstrap chromium node npm qemu-aarch64-static update-binfmts $*"
+else
+	say "installing:$need"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086 # $need is a word list on purpose
+	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
-echo "[install-tools] installing:$need"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# shellcheck disable=SC2086 # $need is a word list on purpose
-apt-get install -y -qq --no-install-recommends $need >/dev/null
+
+# --- QEMU for linux/arm64 -------------------------------------------------------------------
+# The kernel runs an arm64 binary through the interpreter binfmt_misc names for it. The F
+# flag ("fix binary") makes the kernel open qemu-aarch64-static once, at registration, so
+# that it also runs arm64 binaries inside containers, whose root has no such file.
+say "checking that the kernel runs linux/arm64 binaries with QEMU"
+BINFMT=/proc/sys/fs/binfmt_misc
+case "$(uname -m)" in
+aarch64 | arm64) say "this machine is arm64 itself: no emulation needed" ;;
+*)
+	# In a container, or where systemd did not mount it, binfmt_misc is an empty folder.
+	if ! [ -e "$BINFMT/status" ]; then
+		say "mounting binfmt_misc at $BINFMT"
+		mount -t binfmt_misc binfmt_misc "$BINFMT" ||
+			fail "could not mount binfmt_misc at $BINFMT (as root, on a kernel with CONFIG_BINFMT_MISC)"
+	fi
+	# binfmt-support's own state can say enabled while the kernel lost the entry (a new
+	# binfmt_misc mount): the kernel's entry is what counts.
+	if ! grep -q '^enabled' "$BINFMT/qemu-aarch64" 2>/dev/null; then
+		say "registering qemu-aarch64 with binfmt_misc"
+		update-binfmts --enable qemu-aarch64 ||
+			fail "update-binfmts --enable qemu-aarch64 failed"
+	fi
+	flags=$(sed -n 's/^flags: *//p' "$BINFMT/qemu-aarch64")
+	case "$flags" in
+	*F*) say "qemu-aarch64 registered (flags $flags)" ;;
+	*) fail "qemu-aarch64 is registered without the F flag (flags: $flags), so arm64 containers cannot find it: update-binfmts --disable qemu-aarch64, then run this again" ;;
+	esac
+	;;
+esac
