@@ -119,10 +119,34 @@ for file in $(files '*compose.yaml' '*compose.yml' '*compose.*.yaml' '*docker-co
 	done
 done
 
-phase "GitHub Actions workflow (actionlint)"
+phase "GitHub Actions workflows (actionlint), every action pinned to a commit"
+# The repository's own workflows, and stage 08's, which a learner copies to their fork's
+# .github/workflows/: actionlint finds only the first by itself, so it is given both.
+workflows=$(files '.github/workflows/*.yml' '.github/workflows/*.yaml' '08-shipping/.github/workflows/*.yml')
 GOTOOLCHAIN=local GOBIN="$PWD/.cache/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
-.cache/bin/actionlint
-files '.github/workflows/*' | sed 's/^/  ok /'
+# shellcheck disable=SC2086 # one path a word: no workflow's path has a space
+.cache/bin/actionlint $workflows
+# A tag can be moved to other code; a commit cannot: each uses: names a full 40-hex commit SHA,
+# the release in a comment after it (a local ./action is part of this commit already). The
+# repository's own test.yml joins pinned_workflows once its actions are pinned.
+pinned_workflows="08-shipping/.github/workflows/ship.yml"
+# shellcheck disable=SC2086 # as above
+unpinned=$(awk '
+	/^[ \t]*(-[ \t]+)?uses:/ {
+		ref = $0
+		sub(/^[ \t]*(-[ \t]+)?uses:[ \t]*/, "", ref)
+		sub(/[ \t]+#.*$/, "", ref)
+		gsub(/["\047]/, "", ref)
+		if (ref ~ /^\.\//) next
+		sha = ref
+		sub(/^[^@]*@?/, "", sha)
+		if (index(ref, "@") == 0 || length(sha) != 40 || sha ~ /[^0-9a-f]/)
+			printf "\n  %s:%d: uses: %s", FILENAME, FNR, ref
+	}
+' $pinned_workflows)
+[ -z "$unpinned" ] || die "actions not pinned to a commit:$unpinned
+write each as owner/repo@<40-hex commit> # vX.Y.Z: git ls-remote https://github.com/owner/repo 'refs/tags/vX.Y.Z*' gives the commit (the ^{} line where there is one)"
+printf '%s\n' "$workflows" | sed 's/^/  ok /'
 
 phase "the base images (images/base-images.sh), which the checks below run or build on"
 # Its progress lines and its errors both reach the terminal: a missing image is the usual
