@@ -127,9 +127,8 @@ GOTOOLCHAIN=local GOBIN="$PWD/.cache/bin" go install "github.com/rhysd/actionlin
 # shellcheck disable=SC2086 # one path a word: no workflow's path has a space
 .cache/bin/actionlint $workflows
 # A tag can be moved to other code; a commit cannot: each uses: names a full 40-hex commit SHA,
-# the release in a comment after it (a local ./action is part of this commit already). The
-# repository's own test.yml joins pinned_workflows once its actions are pinned.
-pinned_workflows="08-shipping/.github/workflows/ship.yml"
+# the release in a comment after it (a local ./action is part of this commit already).
+pinned_workflows=$workflows
 # shellcheck disable=SC2086 # as above
 unpinned=$(awk '
 	/^[ \t]*(-[ \t]+)?uses:/ {
