@@ -57,8 +57,12 @@ ids=$(docker image inspect --format '{{.Id}}' $tags)
 stamp=/var/lib/bdc-docker/floor/base-images.from-current
 if [ "$ids" != "$(cat "$stamp" 2>/dev/null)" ]; then
 	say "saving the current engine's base images for the floor"
+	# The floor's classic store holds one platform a tag, and the distroless base is an index
+	# of two here (linux/amd64 and linux/arm64): only this machine's platform is carried over,
+	# the one the floor's engine runs.
+	platform=$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')
 	# shellcheck disable=SC2086 # one argument per tag
-	docker save -o .cache/base-images.tar $tags
+	docker save --platform "$platform" -o .cache/base-images.tar $tags
 fi
 
 .ci/provision-docker.sh floor >/dev/null

@@ -3,23 +3,32 @@
 #
 # For each tag: present locally -> kept; pullable -> pulled; neither -> a stand-in is baked
 # from Debian packages and labelled as one. A real image is never replaced: a tag that is
-# present is never rebuilt. Remove a stand-in (docker image rm TAG) to bake it again.
+# present is never rebuilt, except a stand-in of an older kind (one that lacks a platform
+# the course now needs, below). Remove a stand-in (docker image rm TAG) to bake it again.
+#
+# Stage 08 builds its image for linux/amd64 and linux/arm64 on the distroless base, so where
+# the image store holds multi-platform images (the containerd store) that stand-in is baked
+# for both platforms under its one tag, an image index as the real one is; elsewhere (the
+# classic store, which holds one platform a tag) for this machine's platform alone.
 #
 # usage: images/base-images.sh              make them available
 #        images/base-images.sh --tags       list the tags, one a line
-#        images/base-images.sh --registry   the same, and registry:2, which only the 3-node
-#                                           swarm test (make e2e-nodes) needs
+#        images/base-images.sh --registry   the same (registry:2, which the 3-node swarm test
+#                                           and stage 08 use, is now always made available)
 set -eu
 
-TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0"
-registry=false
+TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2 httpd:2"
+# The tags whose stand-in is made for every platform of PLATFORMS where the store allows it.
+MULTI_PLATFORM_TAGS="gcr.io/distroless/static-debian13:nonroot"
+PLATFORMS="linux/amd64 linux/arm64"
 case "${1:-}" in
 --tags)
 	# shellcheck disable=SC2086 # a word list on purpose
 	printf "%s\n" $TAGS
 	exit 0
 	;;
---registry) registry=true ;;
+# Kept for the callers that still pass it (make e2e-nodes): registry:2 is always made now.
+--registry) ;;
 "") ;;
 *)
 	echo "usage: $0 [--tags | --registry]" >&2
@@ -75,18 +84,55 @@ origin() {
 
 size() { docker image inspect --format '{{.Size}}' "$1" | awk '{ printf "%.1f MB", $1 / 1000000 }'; }
 
+# multi_platform_store: true when the engine's image store holds several platforms under one
+# tag (the containerd store; Docker Desktop's default, and Engine 29's) and its client can
+# inspect one platform of an image (docker image inspect --platform, client 28.1 and newer).
+multi_platform_store() {
+	docker info --format '{{range .DriverStatus}}{{index . 1}} {{end}}' 2>/dev/null |
+		grep -q 'io.containerd.snapshotter' &&
+		docker image inspect --help 2>/dev/null | grep -q -- '--platform'
+}
+
+# platforms TAG: the --platform value to bake TAG for: every platform of PLATFORMS for the
+# tags that need them, where the store holds them; empty (this machine's own) otherwise.
+platforms() {
+	case " $MULTI_PLATFORM_TAGS " in
+	*" $1 "*) multi_platform_store && echo "$PLATFORMS" | tr ' ' ',' ;;
+	esac
+	return 0
+}
+
+# lacks_platform TAG: true when TAG is a stand-in that is missing one of the platforms it is
+# now baked for (one baked before this script made them), naming the first one missing.
+lacks_platform() {
+	[ "$(origin "$1")" = stand-in ] || return 1
+	[ -n "$(platforms "$1")" ] || return 1
+	for platform in $PLATFORMS; do
+		if ! docker image inspect --platform "$platform" "$1" >/dev/null 2>&1; then
+			echo "$platform"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # ensure TAG BAKE_FUNCTION
 ensure() {
-	tag=$1
+	tag=$1 why="not present and not pullable"
 	if docker image inspect "$tag" >/dev/null 2>&1; then
-		say "$tag: present locally ($(origin "$tag"), $(size "$tag")), kept"
-		return 0
+		if ! missing=$(lacks_platform "$tag"); then
+			say "$tag: present locally ($(origin "$tag"), $(size "$tag")), kept"
+			return 0
+		fi
+		# The official image, when it can be pulled now, replaces it; else it is baked again.
+		say "$tag: a stand-in without $missing, made again"
+		why="not pullable"
 	fi
 	if pull "$tag"; then
 		say "$tag: pulled ($(size "$tag"))"
 		return 0
 	fi
-	say "$tag: not present and not pullable ($(tail -n 1 "$pull_log")): baking a stand-in"
+	say "$tag: $why ($(tail -n 1 "$pull_log")): baking a stand-in"
 	start=$(date +%s)
 	"$2" "$tag"
 	say "$tag: stand-in baked in $(($(date +%s) - start)) s ($(size "$tag"))"
@@ -136,9 +182,19 @@ bake_golang() {
 }
 
 bake_postgres() { build "$1" postgres/Dockerfile "$here/postgres"; }
-bake_distroless_static() { build "$1" distroless-static.Dockerfile "$here"; }
+# Its files are the same on every platform (it holds no binary): they are made once, on the
+# build platform, and copied into an image per target platform.
+bake_distroless_static() {
+	wanted=$(platforms "$1")
+	if [ -n "$wanted" ]; then
+		build "$1" distroless-static.Dockerfile --platform "$wanted" "$here"
+	else
+		build "$1" distroless-static.Dockerfile "$here"
+	fi
+}
 bake_haproxy() { build "$1" haproxy/Dockerfile "$here/haproxy"; }
 bake_registry() { build "$1" registry/Dockerfile "$here/registry"; }
+bake_httpd() { build "$1" httpd/Dockerfile "$here/httpd"; }
 
 # debian first: the other stand-ins are built on it. Those are independent of each other and
 # spend most of their time downloading (Debian's packages, the Go toolchain's files): each is
@@ -159,9 +215,8 @@ side_by_side golang:1.26-trixie bake_golang
 side_by_side postgres:17-trixie bake_postgres
 side_by_side gcr.io/distroless/static-debian13:nonroot bake_distroless_static
 side_by_side haproxy:3.0 bake_haproxy
-if [ "$registry" = true ]; then
-	side_by_side registry:2 bake_registry
-fi
+side_by_side registry:2 bake_registry
+side_by_side httpd:2 bake_httpd
 failed=false
 for job in $jobs; do
 	wait "$job" || failed=true

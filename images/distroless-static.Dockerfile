@@ -2,7 +2,12 @@
 # Like the real one it holds no shell and no package manager: only /etc/passwd and /etc/group
 # with root, nobody and nonroot (65532), CA certificates, time zone data, /etc/services and a
 # writable /tmp. The runtime user is nonroot.
-FROM debian:trixie-slim AS files
+#
+# Like the real one it is an image index, one image a platform (base-images.sh bakes it for
+# linux/amd64 and linux/arm64 where the image store holds both). None of its files depends
+# on the platform, so they are gathered once on the build platform, with no emulation, and
+# the final stage copies them into an image for each target platform.
+FROM --platform=$BUILDPLATFORM debian:trixie-slim AS files
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates tzdata netbase \
  && rm -rf /var/lib/apt/lists/*
