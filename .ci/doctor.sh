@@ -107,6 +107,14 @@ has script || lack test "script" "a test runs docker exec -it in a pseudo-termin
 	"sudo apt-get install bsdutils (util-linux's script)" "part of macOS (/usr/bin/script)" "$SAME"
 has diff || lack test "diff" "the docs generator and the captures' diffs" \
 	"sudo apt-get install diffutils" "part of macOS" "$SAME"
+COSIGN_GET="go install github.com/sigstore/cosign/v3/cmd/cosign@v3.1.3, or a release binary from https://github.com/sigstore/cosign/releases (as root on a fresh machine, .ci/install-tools.sh builds it)"
+if ! has cosign; then
+	lack test "cosign (3.0 or newer)" "stage 08 signs its image and checks the signature before it deploys" \
+		"$COSIGN_GET" "brew install cosign" "$SAME"
+elif ! ge "$(version "$(cosign version 2>/dev/null | awk '$1 == "GitVersion:" { print $2 }')")" 3.0; then
+	lack test "cosign 3.0 or newer" "stage 08's cosign commands (--use-signing-config) are version 3's" \
+		"$COSIGN_GET" "brew upgrade cosign" "$SAME"
+fi
 
 engine="" pinned=""
 if ! has docker; then

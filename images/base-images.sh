@@ -9,7 +9,9 @@
 # Stage 08 builds its image for linux/amd64 and linux/arm64 on the distroless base, so where
 # the image store holds multi-platform images (the containerd store) that stand-in is baked
 # for both platforms under its one tag, an image index as the real one is; elsewhere (the
-# classic store, which holds one platform a tag) for this machine's platform alone.
+# classic store, which holds one platform a tag) for this machine's platform alone. Its
+# SBOM comes from BuildKit's scanner image, docker/buildkit-syft-scanner:stable-1, whose
+# stand-in runs the syft that .ci/install-tools.sh builds.
 #
 # usage: images/base-images.sh              make them available
 #        images/base-images.sh --tags       list the tags, one a line
@@ -17,7 +19,7 @@
 #                                           and stage 08 use, is now always made available)
 set -eu
 
-TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2 httpd:2"
+TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2 httpd:2 docker/buildkit-syft-scanner:stable-1"
 # The tags whose stand-in is made for every platform of PLATFORMS where the store allows it.
 MULTI_PLATFORM_TAGS="gcr.io/distroless/static-debian13:nonroot"
 PLATFORMS="linux/amd64 linux/arm64"
@@ -195,6 +197,19 @@ bake_distroless_static() {
 bake_haproxy() { build "$1" haproxy/Dockerfile "$here/haproxy"; }
 bake_registry() { build "$1" registry/Dockerfile "$here/registry"; }
 bake_httpd() { build "$1" httpd/Dockerfile "$here/httpd"; }
+# BuildKit's SBOM scanner: the host's syft (.ci/install-tools.sh builds it from the Go module
+# proxy, which does not serve the real scanner's module), added to a copy of its folder.
+bake_syft_scanner() {
+	if ! syft=$(command -v syft) || [ "$(uname -s)" != Linux ]; then
+		fail "syft for Linux is needed to bake $1 where no registry answers: .ci/install-tools.sh builds it (Linux only; elsewhere, let a registry answer)"
+	fi
+	context=$(mktemp -d)
+	cp "$here/buildkit-syft-scanner/syft-scanner.sh" "$syft" "$context/"
+	status=0
+	build "$1" buildkit-syft-scanner/Dockerfile "$context" || status=$?
+	rm -rf "$context"
+	[ "$status" = 0 ] || fail "baking $1 on $syft ($(syft version 2>/dev/null | awk '$1 == "Version:" { print $2 }')) failed"
+}
 
 # debian first: the other stand-ins are built on it. Those are independent of each other and
 # spend most of their time downloading (Debian's packages, the Go toolchain's files): each is
@@ -217,6 +232,7 @@ side_by_side gcr.io/distroless/static-debian13:nonroot bake_distroless_static
 side_by_side haproxy:3.0 bake_haproxy
 side_by_side registry:2 bake_registry
 side_by_side httpd:2 bake_httpd
+side_by_side docker/buildkit-syft-scanner:stable-1 bake_syft_scanner
 failed=false
 for job in $jobs; do
 	wait "$job" || failed=true
