@@ -170,12 +170,13 @@ fi
 
 phase "Swarm stack files: docker stack config, and HAProxy's own check of its configuration"
 # docker stack deploy reads no .env: the check exports the template's values, as the stage's
-# README has a learner export .env, with APP_TAG, which the deploy command gives.
+# README has a learner export .env, with the image the deploy command gives: APP_TAG (07),
+# APP_IMAGE (08, by digest, as deploy.sh does).
 for file in $(files '*stack.yaml'); do
 	dir=$(dirname "$file")
 	check_env "$dir"
 	# shellcheck disable=SC1091 # written just above
-	(cd "$dir" && set -a && . "$OLDPWD/.cache/check.env" && APP_TAG=check docker stack config -c "$(basename "$file")" >/dev/null) ||
+	(cd "$dir" && set -a && . "$OLDPWD/.cache/check.env" && APP_TAG=check APP_IMAGE=127.0.0.1:5000/workers-api@sha256:0000000000000000000000000000000000000000000000000000000000000000 docker stack config -c "$(basename "$file")" >/dev/null) ||
 		die "$file is not a valid stack file"
 	echo "  ok $file"
 done

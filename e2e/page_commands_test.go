@@ -61,6 +61,7 @@ func TestPagesChangeFolder(t *testing.T) {
 		{"02-dockerizing", "01-starting-point"},
 		{"03-compose", "02-dockerizing"},
 		{"07-swarm", "06-profiles"},
+		{"08-shipping", "07-swarm"},
 	} {
 		page := "../" + s.stage + "/README.md"
 		block := readmeShellBlock(t, page, "**Before you start:**")

@@ -226,6 +226,7 @@ func stageBaseImages(t *testing.T) []string {
 	from := regexp.MustCompile(`(?m)^FROM\s+(?:--\S+\s+)*(\S+)`)
 	image := regexp.MustCompile(`(?m)^\s+image:\s*(\S+)`)
 	def := regexp.MustCompile(`\$\{[A-Z_]+:-([^}]+)\}`)
+	stageName := regexp.MustCompile(`(?mi)^FROM\s+.*\s+AS\s+(\S+)\s*$`)
 	var bases []string
 	for _, f := range files {
 		base := filepath.Base(f)
@@ -242,10 +243,15 @@ func stageBaseImages(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A Dockerfile's own stages (FROM source AS build) are no images.
+		var own []string
+		for _, m := range stageName.FindAllStringSubmatch(string(data), -1) {
+			own = append(own, m[1])
+		}
 		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
 			name := def.ReplaceAllString(m[1], "$1")
 			// The course's own images (workers-api:${APP_TAG}, workers-reference-app:dev).
-			if strings.HasPrefix(name, "workers-") || strings.Contains(name, "$") {
+			if strings.HasPrefix(name, "workers-") || strings.Contains(name, "$") || slices.Contains(own, name) {
 				continue
 			}
 			if !slices.Contains(bases, name) {

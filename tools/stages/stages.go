@@ -34,4 +34,8 @@ var stages = []stage{
 	{Dir: "07-swarm", Title: "The production setup on Docker Swarm",
 		Adds:    "a stack of 3 replicas behind a proxy, updated and rolled back while every read through it is answered",
 		Changes: []string{"README.md", "stack.yaml", "haproxy.cfg", ".env.template"}},
+	{Dir: "08-shipping", Title: "Shipping the image: a registry, two platforms, a signature, CI",
+		Adds: "a registry, one image for amd64 and arm64 with its SBOM and provenance, signed, deployed by digest, built by CI",
+		Changes: []string{"README.md", "Dockerfile.prod", ".dockerignore", "docker-bake.hcl", "stack.yaml",
+			"deploy.sh", ".github/workflows/ship.yml"}},
 }

@@ -369,7 +369,7 @@ var commands = []string{"docker", "go", "curl", "cd", "sed", "printf", "echo", "
 	"do", "done", "case", "esac", "true", "false", "exit", "trap", "read", "command", "timeout",
 	"jq", "open", "unzip", "tar", "ssh", "watch", "seq", "sort", "uniq", "find", "touch", "ln",
 	"pg_isready", "hey", "wrk", "ab", "apt-get", "brew", "npm", "node", "gofmt", "shellcheck",
-	"source", ".", "{", "}", "!", "[", "[[", "printenv", "id", "whoami", "uname", "nc", "ss",
+	"source", ".", "{", "}", "!", "[", "[[", "cosign", "printenv", "id", "whoami", "uname", "nc", "ss",
 	"lsof", "netstat", "ps", "pkill", "stat", "du", "df", "realpath", "dirname", "basename",
 	"tee", "less", "more", "base64", "sha256sum", "shasum", "date", "pwd", "umask", "ulimit",
 	"exec", "eval", "return", "break", "continue", "local", "shift", "getopts", "type", "which",
@@ -381,6 +381,30 @@ var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 // notCommand returns the first line of a sh block that starts with no command (a prompt, a
 // line of output), and true; a line continued (\, |, &&, ||, an open quote) is one with the
 // next.
+// assignmentEnd is where the word NAME=value at the start of line ends: at the first blank
+// outside quotes and outside $(…).
+func assignmentEnd(line string) int {
+	depth := 0
+	var quote rune
+	for i, r := range line {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '(' && i > 0 && line[i-1] == '$':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case r == ' ' && depth == 0:
+			return i
+		}
+	}
+	return len(line)
+}
+
 func notCommand(text string) (string, bool) {
 	var quote rune // the quote open at the end of the previous line
 	continued := false
@@ -394,13 +418,8 @@ func notCommand(text string) (string, bool) {
 			continue
 		}
 		word := strings.TrimLeft(trimmed, "( ")
-		for assignment.MatchString(word) { // NAME=value command…
-			_, after, _ := strings.Cut(word, " ")
-			if after == "" {
-				word = ""
-				break
-			}
-			word = strings.TrimSpace(after)
+		for assignment.MatchString(word) { // NAME=value command…, the value maybe $(…) or quoted
+			word = strings.TrimSpace(word[assignmentEnd(word):])
 		}
 		first, _, _ := strings.Cut(word, " ")
 		if word == "" || slices.Contains(commands, first) || strings.HasPrefix(first, "./") ||

@@ -165,6 +165,8 @@ func TestTruthHoles(t *testing.T) {
 		{"output in a sh fence", "Run it:\n\n```sh\ndocker ps\nCONTAINER ID   IMAGE\n```\n", `a line of output in a block of commands ("CONTAINER ID   IMAGE")`},
 		{"a prompt in a sh fence", "Run it:\n\n```sh\n$ docker ps\n```\n", `a line of output in a block of commands ("$ docker ps")`},
 		{"commands over several lines", "Run it:\n\n```sh\nPORT=8081 docker run --rm \\\n  -e X=1 app |\n  grep -c x\ncurl -d '{\n  \"name\": \"Ada\"\n}' 127.0.0.1:8080\n(cd .. && ./run.sh)\n```\n", ""},
+		{"variables set from a command", "Run it:\n\n```sh\nold=$(docker image inspect --format '{{.Id}}' app)\nV=1 SHA=$(git rev-parse \"$REF\") docker buildx bake\nX='a b' cosign verify \"$old\"\n```\n", ""},
+		{"output after a variable set", "Run it:\n\n```sh\nold=$(docker ps) Status: Up\n```\n", `a line of output in a block of commands ("old=$(docker ps) Status: Up")`},
 		{"a folder layout and a file", "```tree\na/\n  b\n```\n\n```yaml\nservices: {}\n```\n", ""},
 	}
 	for _, tt := range tests {
