@@ -4,10 +4,11 @@
 # no registry answers; chromium and Node.js with npm to render the pages' mermaid diagrams
 # (tools/mermaid; the static checks install its npm packages); QEMU, registered with the
 # kernel, so that linux/arm64 containers and build steps run on this amd64 machine (stage 08
-# builds its image for linux/amd64 and linux/arm64); cosign, from Debian sid's package (stage 08
-# signs its image), and syft, built from the Go module proxy (it makes the SBOM offline). Extra
-# commands named as arguments are installed too, from Debian packages of the same name (`make
-# bench` asks for wrk). Safe to run again: what is already there is only checked.
+# builds its image for linux/amd64 and linux/arm64); cosign, from Debian sid's package, which
+# apt fetches and verifies with a sources list of its own (stage 08 signs its image), and syft,
+# built from the Go module proxy (it makes the SBOM offline). Extra commands named as arguments
+# are installed too, from Debian packages of the same name (`make bench` asks for wrk). Safe to
+# run again: what is already there is only checked.
 set -eu
 say() { printf '[install-tools] %s\n' "$*"; }
 fail() {
@@ -21,19 +22,43 @@ say "checking the Debian packages' commands"
 package() {
 	case "$1" in
 	node) echo nodejs ;;
-	qemu-aarch64-static) echo qemu-user-static ;;
-	update-binfmts) echo binfmt-support ;;
-	xz) echo xz-utils ;;
 	*) echo "$1" ;;
 	esac
 }
 need=""
-# xz reads Debian's package index, for cosign below.
-for tool in curl shellcheck debootstrap chromium node npm qemu-aarch64-static update-binfmts xz "$@"; do
+for tool in curl shellcheck debootstrap chromium node npm "$@"; do
 	command -v "$tool" >/dev/null 2>&1 || need="$need $(package "$tool")"
 done
+# QEMU is checked by its registration files rather than by commands: Debian's qemu packages
+# up to bookworm ship binfmt-support's /usr/share/binfmts/qemu-aarch64 (for update-binfmts)
+# and qemu-aarch64-static, newer ones may only ship systemd's binfmt.d file and name the
+# static binary otherwise. Either file is enough for the registration below; binfmt-support
+# is only needed where there is no binfmt.d file to register from.
+BINFMT_D_GLOB='/usr/lib/binfmt.d/qemu-aarch64*.conf'
+# binfmt_d_conf: the first binfmt.d file for qemu-aarch64, empty if none.
+binfmt_d_conf() {
+	for conf in $BINFMT_D_GLOB; do
+		if [ -f "$conf" ]; then
+			echo "$conf"
+			return 0
+		fi
+	done
+	return 0
+}
+qemu_files=""
+case "$(uname -m)" in
+aarch64 | arm64) ;;
+*)
+	if [ -f /usr/share/binfmts/qemu-aarch64 ]; then qemu_files=/usr/share/binfmts/qemu-aarch64; fi
+	conf=$(binfmt_d_conf)
+	if [ -n "$conf" ]; then qemu_files="${qemu_files:+$qemu_files }$conf"; fi
+	if [ -z "$qemu_files" ]; then need="$need qemu-user-static"; fi
+	if [ -z "$conf" ] && ! command -v update-binfmts >/dev/null 2>&1; then need="$need binfmt-support"; fi
+	;;
+esac
 if [ -z "$need" ]; then
-	say "present: curl shellcheck debootstrap chromium node npm qemu-aarch64-static update-binfmts xz $*"
+	say "present: curl shellcheck debootstrap chromium node npm $*"
+	if [ -n "$qemu_files" ]; then say "QEMU's qemu-aarch64 registration files: $qemu_files"; fi
 else
 	say "installing:$need"
 	export DEBIAN_FRONTEND=noninteractive
@@ -44,10 +69,35 @@ fi
 
 # --- QEMU for linux/arm64 -------------------------------------------------------------------
 # The kernel runs an arm64 binary through the interpreter binfmt_misc names for it. The F
-# flag ("fix binary") makes the kernel open qemu-aarch64-static once, at registration, so
-# that it also runs arm64 binaries inside containers, whose root has no such file.
+# flag ("fix binary") makes the kernel open the (static) interpreter once, at registration,
+# so that it also runs arm64 binaries inside containers, whose root has no such file.
 say "checking that the kernel runs linux/arm64 binaries with QEMU"
 BINFMT=/proc/sys/fs/binfmt_misc
+
+# binfmt_d_line CONF: CONF's registration line, with the F flag added when it lacks it. A
+# binfmt.d line is the string binfmt_misc's register file takes, ":name:type:offset:magic:
+# mask:interpreter:flags", whose first character is the separator (any one); its last field
+# is the flags. Comment lines (# or ;) and blank ones are skipped; the first other is taken.
+binfmt_d_line() {
+	line=$(grep -v -e '^[[:space:]]*[#;]' -e '^[[:space:]]*$' "$1" | head -n 1)
+	[ -n "$line" ] || return 1
+	sep=${line%"${line#?}"}
+	flags=${line##*"$sep"}
+	case "$flags" in
+	*F*) printf '%s\n' "$line" ;;
+	*) printf '%s%s%sF\n' "${line%"$sep"*}" "$sep" "$flags" ;;
+	esac
+}
+
+# binfmt_d_register CONF REGISTER: register CONF's line (with F) by writing it to REGISTER,
+# binfmt_misc's register file, as systemd-binfmt does at boot. It is what registers QEMU where
+# update-binfmts has no qemu-aarch64 (qemu packages that only ship a binfmt.d file).
+binfmt_d_register() {
+	reg=$(binfmt_d_line "$1") || fail "$1 holds no registration line"
+	say "registering qemu-aarch64 from $1: $reg"
+	printf '%s\n' "$reg" >"$2" || fail "writing $1's line to $2 failed (as root?)"
+}
+
 case "$(uname -m)" in
 aarch64 | arm64) say "this machine is arm64 itself: no emulation needed" ;;
 *)
@@ -57,17 +107,45 @@ aarch64 | arm64) say "this machine is arm64 itself: no emulation needed" ;;
 		mount -t binfmt_misc binfmt_misc "$BINFMT" ||
 			fail "could not mount binfmt_misc at $BINFMT (as root, on a kernel with CONFIG_BINFMT_MISC)"
 	fi
+	# Which tool owns the registration decides how it is made and how a bad one is redone.
+	if command -v update-binfmts >/dev/null 2>&1 && update-binfmts --display qemu-aarch64 >/dev/null 2>&1; then
+		via=update-binfmts
+		redo="update-binfmts --disable qemu-aarch64, then run this again"
+	elif conf=$(binfmt_d_conf) && [ -n "$conf" ]; then
+		via=binfmt.d
+		redo="echo -1 >$BINFMT/qemu-aarch64 (removes the kernel's entry), then run this again"
+	else
+		fail "nothing registers qemu-aarch64: neither update-binfmts knows it nor is there a $BINFMT_D_GLOB; apt-get install qemu-user-static"
+	fi
 	# binfmt-support's own state can say enabled while the kernel lost the entry (a new
 	# binfmt_misc mount): the kernel's entry is what counts.
 	if ! grep -q '^enabled' "$BINFMT/qemu-aarch64" 2>/dev/null; then
-		say "registering qemu-aarch64 with binfmt_misc"
-		update-binfmts --enable qemu-aarch64 ||
-			fail "update-binfmts --enable qemu-aarch64 failed"
+		if [ "$via" = update-binfmts ]; then
+			say "registering qemu-aarch64 with binfmt_misc (update-binfmts)"
+			update-binfmts --enable qemu-aarch64 ||
+				fail "update-binfmts --enable qemu-aarch64 failed"
+		elif [ -e "$BINFMT/qemu-aarch64" ]; then
+			# Registered but switched off: registering again would fail (the name exists).
+			say "enabling the kernel's disabled qemu-aarch64 entry"
+			echo 1 >"$BINFMT/qemu-aarch64" || fail "could not write 1 to $BINFMT/qemu-aarch64"
+		else
+			binfmt_d_register "$conf" "$BINFMT/register"
+		fi
 	fi
+	# Registered is not yet working: binfmt_misc as a whole and the entry must be enabled, and
+	# without F no container finds the interpreter.
+	status=$(cat "$BINFMT/status" 2>/dev/null || echo "unreadable")
+	[ "$status" = enabled ] ||
+		fail "binfmt_misc says '$status' in $BINFMT/status, so no binary format runs: echo 1 >$BINFMT/status, then run this again"
+	[ -e "$BINFMT/qemu-aarch64" ] ||
+		fail "registering qemu-aarch64 ($via) left no $BINFMT/qemu-aarch64: see the messages above, then run this again"
+	state=$(head -n 1 "$BINFMT/qemu-aarch64")
+	[ "$state" = enabled ] ||
+		fail "$BINFMT/qemu-aarch64 says '$state' after registering ($via): echo 1 >$BINFMT/qemu-aarch64"
 	flags=$(sed -n 's/^flags: *//p' "$BINFMT/qemu-aarch64")
 	case "$flags" in
-	*F*) say "qemu-aarch64 registered (flags $flags)" ;;
-	*) fail "qemu-aarch64 is registered without the F flag (flags: $flags), so arm64 containers cannot find it: update-binfmts --disable qemu-aarch64, then run this again" ;;
+	*F*) say "qemu-aarch64 registered and enabled, binfmt_misc enabled (flags $flags, via $via)" ;;
+	*) fail "qemu-aarch64 is registered without the F flag (flags: $flags), so arm64 containers cannot find it: $redo" ;;
 	esac
 	;;
 esac
@@ -85,6 +163,9 @@ COSIGN_VERSION=v3.1.3
 SYFT_VERSION=v1.57.2
 BIN=${TOOLS_BIN:-/usr/local/bin}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The keyring that must verify sid's InRelease: Debian's archive keys, as the host's own
+# sources use; it signs sid with the stable and testing releases' automatic keys.
+KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 # shellcheck source-path=SCRIPTDIR source=docker-toolchains.env
 . "$(dirname "$0")/docker-toolchains.env"
 
@@ -118,6 +199,7 @@ go_tool() {
 # version (`cosign version` says "GitVersion: devel"): such a build counts as 3 when its sign
 # command has version 3's default, --use-signing-config=true (2.x has it false, or not at all).
 cosign3() {
+	[ -x "$1" ] || return 1
 	cosign_version=$(version_of "$1")
 	case "$cosign_version" in
 	3.*) echo "$cosign_version" ;;
@@ -129,42 +211,76 @@ cosign3() {
 	esac
 }
 
-# sha256 FILE: its SHA-256 in hex (sha256sum on Linux, shasum on macOS and the BSDs).
-sha256() {
-	if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi |
-		awk '{ print $1 }'
+# sid_apt TMP apt-get|apt-cache ARGS...: run apt on Debian sid alone, with its sources list,
+# index lists and cache all in TMP, so the host's apt never sees sid (nothing in /etc/apt
+# changes) and sid's indexes never mix with the host's. apt verifies sid's InRelease against
+# KEYRING (signed-by) and each file it fetches against the hashes of what it has verified:
+# Packages against InRelease, the .deb against Packages. Only sid's Packages index is fetched
+# (target=Packages: no translations, Contents or DEP-11 metadata), for this machine's
+# architecture only. Messages in English (LC_ALL=C), as the failures are told apart by them.
+sid_apt() {
+	dir=$1
+	shift
+	LC_ALL=C "$@" -q \
+		-o Dir::Etc::SourceList="$dir/sid.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Acquire::Languages=none
+}
+
+# sid_checked LOG WHAT: end the script when apt's LOG shows that a file did not match its
+# signature or checksum (tampered with, or corrupted on the way); that is no reason to trust a
+# build either. Any other failure (no network, a keyring too old for sid's keys) is not.
+sid_checked() {
+	if grep -q -e 'BADSIG' -e 'invalid signature' -e 'Hash Sum mismatch' -e 'Hashes of expected file' "$1"; then
+		cat "$1" >&2
+		fail "$2: a file from $MIRROR does not match its signature or checksum (above), so nothing from it is installed; if the mirror was mid-sync, run this again later"
+	fi
+}
+
+# sid_reason LOG WHAT: set $reason to WHAT and apt's first error or warning in LOG, which is
+# shown, and return 1, for the build to take over.
+sid_reason() {
+	cat "$1" >&2
+	reason="$2: $(grep -m 1 -e '^E:' -e '^W:' "$1" || echo 'apt said no more')"
+	return 1
 }
 
 # cosign_from_debian TMP: install the cosign binary of Debian sid's package for this machine's
 # architecture as BIN/cosign, working in the folder TMP. Where sid has no cosign 3 that runs
-# here, it returns 1 with the reason in $reason, for the build to take over; a package whose
-# checksum is not the index's ends the script, as that is no reason to trust a build either.
+# here, it returns 1 with the reason in $reason, for the build to take over; a file that does
+# not match sid's signed index ends the script, as that is no reason to trust a build either.
 # (Called as an if's condition, it runs without set -e: each step that must not fail says so.)
 cosign_from_debian() {
-	for tool in dpkg xz curl; do
+	for tool in dpkg apt-get apt-cache; do
 		command -v "$tool" >/dev/null 2>&1 || {
 			reason="no $tool here to fetch and unpack Debian's package"
 			return 1
 		}
 	done
-	arch=$(dpkg --print-architecture)
-	index=$MIRROR/dists/sid/main/binary-$arch/Packages.xz
-	say "reading sid's package index: $index"
-	if ! { curl -fsS -o "$1/Packages.xz" "$index" && xz -dc "$1/Packages.xz" >"$1/Packages"; }; then
-		reason="sid's package index for $arch could not be read: $index"
+	if ! [ -r "$KEYRING" ]; then
+		reason="no $KEYRING to verify sid's index with (apt-get install debian-archive-keyring)"
 		return 1
 	fi
-	# The cosign stanza's fields the install needs, one "Field: value" a line.
-	awk '$1 == "Package:" { found = ($2 == "cosign") }
-		found && ($1 == "Version:" || $1 == "Filename:" || $1 == "SHA256:") { print }
-		found && $0 == "" { exit }' "$1/Packages" >"$1/stanza"
-	deb_version=$(sed -n 's/^Version: //p' "$1/stanza")
-	file=$(sed -n 's/^Filename: //p' "$1/stanza")
-	sum=$(sed -n 's/^SHA256: //p' "$1/stanza")
-	if [ -z "$deb_version" ]; then
+	arch=$(dpkg --print-architecture)
+	# apt drops root for downloads to its _apt user, who must reach TMP and write the .deb.
+	chmod 0755 "$1"
+	mkdir -p "$1/lists/partial" "$1/cache/archives/partial" "$1/deb"
+	if id _apt >/dev/null 2>&1; then chown _apt "$1/deb"; fi
+	printf 'deb [arch=%s target=Packages signed-by=%s] %s sid main\n' "$arch" "$KEYRING" "$MIRROR" >"$1/sid.list"
+	say "reading sid's package index for $arch with apt (InRelease verified with $KEYRING): $MIRROR"
+	# apt-get update can exit 0 with an index it could not fetch or verify (and apt then
+	# ignores it): the candidate below says whether sid's index was read; the log, why not.
+	sid_apt "$1" apt-get update >"$1/update.log" 2>&1 || true
+	sid_checked "$1/update.log" "sid's package index for $arch"
+	deb_version=$(sid_apt "$1" apt-cache policy cosign 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')
+	case "$deb_version" in
+	"" | "(none)")
+		if grep -q -e '^E:' -e '^W:' "$1/update.log"; then
+			sid_reason "$1/update.log" "sid's package index for $arch was not read" || return 1
+		fi
 		reason="sid has no cosign package for $arch"
 		return 1
-	fi
+		;;
+	esac
 	# A Debian version is [epoch:]upstream-revision; the upstream version must be 3.x.
 	case "${deb_version#*:}" in
 	3.*) ;;
@@ -173,21 +289,15 @@ cosign_from_debian() {
 		return 1
 		;;
 	esac
-	# The file name becomes part of a URL and a download: only a pool path is taken.
-	case "$file" in
-	pool/*/cosign_*.deb) ;;
-	*) fail "sid's index gives cosign $deb_version the file '$file', not a pool/…/cosign_….deb" ;;
-	esac
-	say "downloading cosign $deb_version: $MIRROR/$file"
-	curl -fsS -o "$1/cosign.deb" "$MIRROR/$file" || {
-		reason="downloading $MIRROR/$file failed"
-		return 1
-	}
-	got=$(sha256 "$1/cosign.deb")
-	[ "$got" = "$sum" ] ||
-		fail "$MIRROR/$file has SHA256 $got, but sid's index says $sum: not installed"
-	say "unpacking it (SHA256 $got, as the index says)"
-	dpkg -x "$1/cosign.deb" "$1/root" || fail "dpkg -x of $1/cosign.deb failed"
+	say "downloading cosign $deb_version with apt-get download (checked against sid's verified index)"
+	if ! (cd "$1/deb" && sid_apt "$1" apt-get download "cosign=$deb_version") >"$1/download.log" 2>&1; then
+		sid_checked "$1/download.log" "cosign $deb_version"
+		sid_reason "$1/download.log" "downloading cosign $deb_version failed" || return 1
+	fi
+	set -- "$1" "$1"/deb/cosign_*.deb
+	[ -f "$2" ] || fail "apt-get download said it fetched cosign $deb_version, but $1/deb has no cosign_*.deb"
+	say "unpacking $(basename "$2")"
+	dpkg -x "$2" "$1/root" || fail "dpkg -x of $2 failed"
 	# Run before it is installed: its Depends names only libc6 (>= 2.34), which a machine's
 	# apt cannot check for a sid package, so running it is the check.
 	if ! which=$(cosign3 "$1/root/usr/bin/cosign"); then
@@ -200,11 +310,23 @@ cosign_from_debian() {
 	say "cosign $deb_version from Debian sid installed as $BIN/cosign: cosign $which"
 }
 
-say "checking for cosign 3"
-if cosign=$(command -v cosign) && which=$(cosign3 "$cosign"); then
+# path_note: say when the PATH finds a cosign other than BIN's, which the tests would run.
+path_note() {
+	on_path=$(command -v cosign || true)
+	[ "$on_path" = "$BIN/cosign" ] ||
+		say "note: the PATH finds ${on_path:-no cosign} first (cosign version: '$(version_of "${on_path:-/nonexistent}")'), not $BIN/cosign: put $BIN first"
+}
+
+# BIN's own cosign is checked first: an older cosign earlier on the PATH must not make every
+# run reinstall one that is already there.
+say "checking for cosign 3 in $BIN, then on the PATH"
+if which=$(cosign3 "$BIN/cosign"); then
+	say "cosign $which present: $BIN/cosign"
+	path_note
+elif cosign=$(command -v cosign) && which=$(cosign3 "$cosign"); then
 	say "cosign $which present: $cosign"
 else
-	if [ -n "$cosign" ]; then
+	if [ -n "${cosign:-}" ]; then
 		say "$cosign is not cosign 3 (cosign version: '$(version_of "$cosign")')"
 	fi
 	say "installing cosign 3 from Debian sid's package into $BIN"
@@ -220,9 +342,7 @@ else
 	fi
 	rm -rf "$work"
 	trap - EXIT
-	# A cosign earlier on the PATH would still be the one the tests run.
-	[ "$(command -v cosign)" = "$BIN/cosign" ] ||
-		say "note: cosign on the PATH is $(command -v cosign || echo 'none'), not $BIN/cosign: put $BIN first"
+	path_note
 fi
 
 # syft's version is an -X flag of its main package (its release build sets it from the tag);
