@@ -27,11 +27,28 @@ carry=false
 if [ -f /run/bdc-docker/toolchain ] && [ -w "$(dirname "$SAVED")" ]; then
 	carry=true
 fi
-# go_cache TARGET CONTEXT [ARG...]: a build of .ci/go-build-cache.Dockerfile's TARGET.
+# limit SECONDS COMMAND...: the command, killed after SECONDS where timeout(1) is there (not on
+# a stock macOS, where it runs unlimited). A build sends its context and its output through a
+# session with this client. Under load, that session was seen to fail BuildKit's health check
+# ("only one connection allowed", over and over, in dockerd's log), after which the copy of
+# the saved cache out of the builder never ended, and held the run for over 10 minutes until it was
+# killed by hand. Everything here only saves time: a build that runs out of its time is one
+# the tests redo.
+limit() {
+	if command -v timeout >/dev/null 2>&1; then
+		timeout "$@"
+	else
+		shift
+		"$@"
+	fi
+}
+
+# go_cache TARGET CONTEXT [ARG...]: a build of .ci/go-build-cache.Dockerfile's TARGET, given
+# at most 5 minutes (it copies a few hundred MB: seconds, when the session holds).
 go_cache() {
 	target=$1 context=$2
 	shift 2
-	docker build -q --build-arg "STAMP=$(date +%s)" --target "$target" -f .ci/go-build-cache.Dockerfile "$@" "$context"
+	limit 300 docker build -q --build-arg "STAMP=$(date +%s)" --target "$target" -f .ci/go-build-cache.Dockerfile "$@" "$context"
 }
 
 start=$(date +%s)
@@ -44,10 +61,11 @@ fi
 say "compiling the stages' dependencies into the build cache (02's Dockerfile, 06's Dockerfile.prod)"
 log=$(mktemp)
 trap 'rm -f "$log" "$log.prod"' EXIT
-docker build -q --output type=cacheonly --build-context shared=shared 02-dockerizing >"$log" 2>&1 &
+# Each given at most 20 minutes: a cold compile on 2 cores, beside the host job, took 7.
+limit 1200 docker build -q --output type=cacheonly --build-context shared=shared 02-dockerizing >"$log" 2>&1 &
 dev=$!
 status=0
-docker build -q --output type=cacheonly --build-context shared=shared -f 06-profiles/Dockerfile.prod \
+limit 1200 docker build -q --output type=cacheonly --build-context shared=shared -f 06-profiles/Dockerfile.prod \
 	--target build 06-profiles >"$log.prod" 2>&1 || status=$?
 wait "$dev" || status=$?
 if [ "$status" -ne 0 ]; then

@@ -22,19 +22,31 @@ if [ "$#" -ne 1 ] || [ -z "$1" ]; then
 fi
 image=$1
 stack=${STACK_NAME:-workers}
+# A digest is sha256: and 64 lower-case hex digits, at the end of the reference.
+digest=${image##*@sha256:}
 case "$image" in
+-*) die "$image is an option, not an image: give REPOSITORY@sha256:..." ;;
 *@sha256:*) ;;
 *) die "$image is not named by its digest, and a tag can be moved by the next push: give REPOSITORY@sha256:..., as docker buildx imagetools inspect prints it" ;;
 esac
+case "$digest" in
+*[!0-9a-f]*) die "$image: the digest after sha256: must be 64 hex digits in lower case" ;;
+esac
+[ "${#digest}" -eq 64 ] || die "$image: the digest after sha256: must be 64 hex digits in lower case"
+
+# .env, stack.yaml and cosign.pub are this stage's: read them from its folder, wherever this
+# script is run from.
+cd "$(dirname "$0")"
 [ -f .env ] || die ".env is missing: run ./init-env.sh first"
 [ -f cosign.pub ] || die "cosign.pub is missing: make the key pair with cosign generate-key-pair (README, Part 3)"
 command -v cosign >/dev/null 2>&1 || die "cosign is not installed: see https://docs.sigstore.dev/cosign/system_config/installation/"
 
 say "checking the signature of $image with cosign.pub"
 # --insecure-ignore-tlog: these signatures are made offline, with no transparency log to
-# check them against (README, Part 3); the key alone vouches for them.
-if ! cosign verify --key cosign.pub --insecure-ignore-tlog=true "$image" >/dev/null; then
-	die "$image has no signature that cosign.pub checks: nothing was deployed. Sign it with your key (README, Part 3), or deploy an image you signed"
+# check them against (README, Part 3); the key alone vouches for them. Its JSON goes nowhere:
+# what counts is whether it accepts the image.
+if ! cosign verify --key cosign.pub --insecure-ignore-tlog=true -- "$image" >/dev/null; then
+	die "cosign verify did not accept $image (its reason is above): nothing was deployed. An image your key never signed: sign it (README, Part 3), or deploy one you signed"
 fi
 
 say "deploying $image as the stack $stack"

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ const (
 	shipBuildMulti = `docker buildx build --platform linux/amd64,linux/arm64 \
   --build-context shared=../shared -f Dockerfile.prod \
   --provenance=mode=max --sbom=true \
-  -t 127.0.0.1:5000/workers-api:1.0.0 --push .`
+  -t 127.0.0.1:5000/workers-api:1.0.0-rc.1 --push .`
 	shipBakePrint = "VERSION=1.0.0 GIT_SHA=$(git rev-parse HEAD) docker buildx bake -f docker-bake.hcl --print image"
 	shipBake      = "VERSION=1.0.0 GIT_SHA=$(git rev-parse HEAD) docker buildx bake -f docker-bake.hcl --allow=fs.read=../shared --push image"
 	shipInspect   = "docker buildx imagetools inspect 127.0.0.1:5000/workers-api:1.0.0"
@@ -77,6 +78,14 @@ const (
 	shipVerifyU = `cosign verify --key cosign.pub --insecure-ignore-tlog=true "127.0.0.1:5000/workers-api@$old"`
 )
 
+// shipFloorReason is why the floor runs the start of Part 1 of stage 08 only (the registry,
+// the refused push, the login, the push, the pushed image inspected).
+const shipFloorReason = "the floor's buildx 0.13.1 prints a whole manifest for imagetools inspect --format " +
+	"'{{.Manifest.Digest}}', which the page's next commands read a digest from; Part 2 builds for two platforms, " +
+	"which the docker driver does only with the containerd image store (the floor's Engine 26.1 has the classic " +
+	"store), and runs docker buildx bake --allow and docker image ls --tree, which buildx 0.13.1 and CLI 26.1 do " +
+	"not have; Parts 3 and 4 sign and deploy that image"
+
 // shipStage is a copy of 08-shipping with its own registry.
 type shipStage struct {
 	dir, name string
@@ -90,6 +99,8 @@ type shipStage struct {
 	// digests numbers the digests the captures show, in the order they first appear: a build
 	// gives another digest every time.
 	digests map[string]string
+	// ids are the images the run built that lose their tag on the way.
+	ids []string
 }
 
 func newShipStage(t *testing.T) *shipStage {
@@ -111,10 +122,20 @@ func newShipStage(t *testing.T) *shipStage {
 			t.Fatal(err)
 		}
 	}
+	// A fresh configuration has no current context: the engine the contributor's context names
+	// is given as DOCKER_HOST instead, so that the page's commands reach the engine the harness
+	// uses.
+	var host []string
+	if os.Getenv("DOCKER_HOST") == "" && os.Getenv("DOCKER_CONTEXT") == "" {
+		if h := strings.TrimSpace(harness.Docker("context", "inspect", "--format", "{{.Endpoints.docker.Host}}").Stdout); h != "" {
+			host = []string{"DOCKER_HOST=" + h}
+		}
+	}
 	// cosign asks for the private key's password at a terminal; COSIGN_PASSWORD answers it.
 	// IMAGE: docker-bake.hcl's repository, whose default is the page's 127.0.0.1:5000/workers-api.
 	s.env = []string{"DOCKER_CONFIG=" + config, "COSIGN_PASSWORD=test-only-password", "STACK_NAME=" + s.name,
 		"IMAGE=" + s.registry + "/" + s.repo}
+	s.env = append(s.env, host...)
 	// The page's `git rev-parse HEAD`: the copy is a repository with one commit.
 	root := filepath.Dir(s.dir)
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=e2e", "-c", "user.email=e2e@example.com", "commit", "-qm", "the course"}} {
@@ -126,8 +147,15 @@ func newShipStage(t *testing.T) *shipStage {
 		harness.Docker("rm", "-f", "-v", s.name+"-arm64-app", s.name+"-arm64-db", s.name+"-registry")
 		harness.Docker("network", "rm", s.name+"-arm64")
 		harness.Docker("volume", "rm", s.name+"-registry-data")
-		images := harness.Docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference="+s.registry+"/"+s.repo).Stdout
-		if refs := strings.Fields(images); len(refs) > 0 {
+		// The run's images: by tag, by each digest the run saw (the one pulled by digest has
+		// no tag), and the first 0.1.0 by its ID (the second push took its tag).
+		refs := strings.Fields(harness.Docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}",
+			"--filter", "reference="+s.registry+"/"+s.repo).Stdout)
+		for d := range s.digests {
+			refs = append(refs, s.registry+"/"+s.repo+"@"+d)
+		}
+		refs = append(refs, s.ids...)
+		if len(refs) > 0 {
 			harness.Docker(append([]string{"image", "rm", "-f"}, refs...)...)
 		}
 	})
@@ -276,9 +304,11 @@ func (s *shipStage) fails(t *testing.T, command string) string {
 }
 
 func TestStage08Shipping(t *testing.T) {
-	// Beside the other parallel tests: its names are its own. Only its last part makes the
-	// engine a swarm, which is engine-wide: that part holds the swarm state (harness.NoSwarm).
-	t.Parallel()
+	// Serial, before the parallel tests, though its names are its own: its last part makes the
+	// engine a swarm and leaves it. Run beside them once, its swarm was made and left while
+	// TestStage06Dev's project ran, and 06's app, re-created by `up --watch` half a minute
+	// later, could not reach its database on the project's network for 60 s. That part holds
+	// the swarm state (harness.NoSwarm).
 	s := newShipStage(t)
 	// Each part goes on from where the one before it left the registry: the first that fails
 	// ends the test.
@@ -293,6 +323,10 @@ func TestStage08Shipping(t *testing.T) {
 		{"SignedImageVerifiesAnUnsignedOneDoesNot", shipSigned},
 		{"DeployBySignedDigest", shipDeployBySignedDigest},
 	} {
+		if part.name == "ATagMovesADigestDoesNot" && harness.Toolchain() == "floor" {
+			t.Logf("on the floor, stage 08 from its tag that moves on is left out: %s", shipFloorReason)
+			return
+		}
 		if !t.Run(part.name, func(t *testing.T) { part.run(t, s) }) {
 			return
 		}
@@ -315,6 +349,7 @@ func shipRegistryWantsALogin(t *testing.T, s *shipStage) {
 		return nil
 	})
 	s.mustRun(t, shipBuild)
+	s.ids = append(s.ids, strings.TrimSpace(harness.MustDocker(t, "image", "inspect", "--format", "{{.Id}}", s.registry+"/"+s.repo+":0.1.0")))
 	out := s.fails(t, shipPush)
 	if !strings.Contains(out, "no basic auth credentials") {
 		t.Errorf("%s without a login: %q, want the registry's refusal", shipPush, out)
@@ -368,6 +403,7 @@ func shipOneImageForTwoPlatforms(t *testing.T, s *shipStage) {
 		!slices.Equal(image.Platforms, []string{"linux/amd64", "linux/arm64"}) {
 		t.Errorf("%s: tags %v, platforms %v; want the version's and the commit's, for amd64 and arm64", shipBakePrint, image.Tags, image.Platforms)
 	}
+	s.capture(t, "bake-print", shipBakePrint, print)
 	s.mustRun(t, shipBake)
 	inspect := s.mustRun(t, shipInspect)
 	for _, want := range []string{"Platform:    linux/amd64", "Platform:    linux/arm64", "attestation-manifest"} {
@@ -402,11 +438,18 @@ func shipArm64Serves(t *testing.T, s *shipStage) {
 		t.Errorf("%s: %q, want arm64", shipArmArch, arch)
 	}
 	s.capture(t, "arm64-arch", shipArmArch, arch)
-	// The container's process is an arm64 binary, run by QEMU: the kernel hands it to the
-	// interpreter binfmt_misc registered for arm64 executables.
-	pid := strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.State.Pid}}", s.name+"-arm64-app"))
-	if exe, err := os.Readlink("/proc/" + pid + "/exe"); err == nil && !strings.Contains(exe, "qemu-aarch64") {
-		t.Errorf("the arm64 container's process runs %s, want QEMU's qemu-aarch64", exe)
+	// On an amd64 machine the container's process is an arm64 binary run by QEMU: the kernel
+	// hands it to the interpreter binfmt_misc registered for arm64 executables.
+	if state := harness.MustDocker(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", s.name+"-arm64-app"); !strings.HasPrefix(state, "running") {
+		t.Fatalf("the arm64 container is %s (no emulator for arm64 registered?):\n%s", state, harness.Docker("logs", s.name+"-arm64-app").Output())
+	}
+	if runtime.GOARCH != "arm64" {
+		pid := strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.State.Pid}}", s.name+"-arm64-app"))
+		if exe, err := os.Readlink("/proc/" + pid + "/exe"); err != nil {
+			t.Logf("cannot tell which program runs the arm64 container (%v): on Docker Desktop it runs in its virtual machine", err)
+		} else if !strings.Contains(exe, "qemu-aarch64") {
+			t.Errorf("the arm64 container's process runs %s, want QEMU's qemu-aarch64", exe)
+		}
 	}
 	harness.Poll(t, 2*time.Minute, 500*time.Millisecond, func() error {
 		code, _, err := harness.TryGet("http://" + s.proxy + "/api/v1/workers")
@@ -459,7 +502,22 @@ func shipDeployBySignedDigest(t *testing.T, s *shipStage) {
 		harness.Docker("node", "update", "--label-rm", "workers-db", harness.NodeID())
 		removeStack(t, s.name)
 	})
-	// What must not deploy, first: a tag, and a digest no key of the learner's signed.
+	s.capture(t, "deploy", shipDeploy, sortCreated(s.mustRun(t, shipDeploy)))
+	stack := &swarmStack{dir: s.dir, name: s.name, addr: s.proxy, url: "http://" + s.proxy}
+	stack.waitConverged(t, 3)
+	services := s.mustRun(t, swarmServices)
+	if !strings.Contains(services, s.vars["image"]) {
+		t.Errorf("%s: %q, want the app's image by its digest", swarmServices, services)
+	}
+	s.capture(t, "services", swarmServices, services)
+	appSpec := func() string {
+		return harness.MustDocker(t, "service", "inspect", "--format",
+			"{{.Spec.TaskTemplate.ContainerSpec.Image}} {{.Version.Index}}", s.name+"_app")
+	}
+	before := appSpec()
+
+	// The page's exercises, on the running stack: a tag, and a digest no key of the
+	// learner's signed, are refused, and the stack goes on with the signed digest.
 	out := s.fails(t, shipDeployT)
 	if !strings.Contains(out, "not named by its digest") {
 		t.Errorf("%s: %q, want the refusal of a tag", shipDeployT, out)
@@ -470,15 +528,8 @@ func shipDeployBySignedDigest(t *testing.T, s *shipStage) {
 		t.Errorf("%s: %q, want the refusal of an unsigned image", shipDeployU, out)
 	}
 	s.capture(t, "deploy-unsigned", shipDeployU, out)
-	if services := harness.Docker("service", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name).Stdout; services != "" {
-		t.Fatalf("the refused deploys made services: %s", services)
+	// The service's spec, and its version, which any update raises, are as they were.
+	if after := appSpec(); after != before || !strings.HasPrefix(after, s.vars["image"]+" ") {
+		t.Errorf("after the refused deploys the app's service is %q, was %q: want it unchanged, on the signed %s", after, before, s.vars["image"])
 	}
-	s.capture(t, "deploy", shipDeploy, sortCreated(s.mustRun(t, shipDeploy)))
-	stack := &swarmStack{dir: s.dir, name: s.name, addr: s.proxy, url: "http://" + s.proxy}
-	stack.waitConverged(t, 3)
-	services := s.mustRun(t, swarmServices)
-	if !strings.Contains(services, s.vars["image"]) {
-		t.Errorf("%s: %q, want the app's image by its digest", swarmServices, services)
-	}
-	s.capture(t, "services", swarmServices, services)
 }

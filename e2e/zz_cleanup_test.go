@@ -37,15 +37,17 @@ const (
 // The names the stages' pages and scripts give what a learner makes. Compose names a
 // project after its folder, and its network, volumes and built images after the project.
 var (
-	courseContainers = []string{"workers-db", "workers-local-db", "workers-02-app", "workers-02-db", "workers-app"}
-	courseVolumes    = []string{"workers-db-data", "workers-03-pgdata", "workers-04-pgdata", "workers-05-pgdata",
-		"workers-06-pgdata", "workers-reference-pgdata", "workers_pgdata"}
+	courseContainers = []string{"workers-db", "workers-local-db", "workers-02-app", "workers-02-db", "workers-app",
+		"registry", "workers-arm64-app", "workers-arm64-db"}
+	courseVolumes = []string{"workers-db-data", "workers-03-pgdata", "workers-04-pgdata", "workers-05-pgdata",
+		"workers-06-pgdata", "workers-reference-pgdata", "workers_pgdata", "registry-data"}
 	courseNetworks = []string{"workers-02-net", "03-compose_default", "04-entrypoint_default", "05-env-vars_default",
 		"06-profiles_default", "07-swarm_default", "workers-reference_backend", "workers_front", "workers_back",
-		"ingress", "docker_gwbridge"}
+		"ingress", "docker_gwbridge", "workers-arm64"}
 	courseImages = []string{"workers-02-app", "03-compose-app", "04-entrypoint-app", "05-env-vars-app",
 		"06-profiles-app-dev", "06-profiles-app-prod", "07-swarm-app-dev", "07-swarm-app-prod",
-		"workers-reference-app:dev", "workers-app", "workers-api:prod", "workers-api:1", "workers-api:2", "workers-api:3"}
+		"workers-reference-app:dev", "workers-app", "workers-api:prod", "workers-api:1", "workers-api:2", "workers-api:3",
+		"127.0.0.1:5000/workers-api:0.1.0", "127.0.0.1:5000/workers-api:1.0.0", "127.0.0.1:5000/workers-api:sha-1a2b3c4"}
 	courseProjects = []string{"03-compose", "04-entrypoint", "05-env-vars", "06-profiles", "07-swarm", "workers-reference"}
 	// The stack's name in 07's README.
 	courseStack = "workers"
@@ -58,12 +60,17 @@ var (
 		"03-compose/compose.yaml":        {"name: workers-03-pgdata"},
 		"03-compose/compose.reference.yaml": {"name: workers-reference", "image: workers-reference-app:dev",
 			"name: workers-reference-pgdata", "backend:"},
-		"04-entrypoint/compose.yaml":  {"name: workers-04-pgdata"},
-		"05-env-vars/compose.yaml":    {"name: workers-05-pgdata"},
-		"06-profiles/compose.yaml":    {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
-		"07-swarm/compose.yaml":       {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
-		"07-swarm/stack.yaml":         {"front:", "back:", "pgdata:"},
-		"07-swarm/README.md":          {"-c stack.yaml workers", "-t workers-api:1", "-t workers-api:2", "-t workers-api:3"},
+		"04-entrypoint/compose.yaml": {"name: workers-04-pgdata"},
+		"05-env-vars/compose.yaml":   {"name: workers-05-pgdata"},
+		"06-profiles/compose.yaml":   {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
+		"07-swarm/compose.yaml":      {"name: workers-06-pgdata", "app-dev:", "app-prod:"},
+		"07-swarm/stack.yaml":        {"front:", "back:", "pgdata:"},
+		"07-swarm/README.md":         {"-c stack.yaml workers", "-t workers-api:1", "-t workers-api:2", "-t workers-api:3"},
+		"08-shipping/README.md": {"--name registry ", "registry-data:/var/lib/registry", "--name workers-arm64-app",
+			"--name workers-arm64-db", "docker network create workers-arm64", "127.0.0.1:5000/workers-api:0.1.0",
+			"-t 127.0.0.1:5000/workers-api:1.0.0", "registry:2", "httpd:2"},
+		"08-shipping/docker-bake.hcl": {`"127.0.0.1:5000/workers-api"`, `"${IMAGE}:sha-${substr(GIT_SHA, 0, 7)}"`},
+		"08-shipping/deploy.sh":       {"STACK_NAME:-workers"},
 		"02-dockerizing/Dockerfile":   {"-t workers-app ."},
 		"06-profiles/Dockerfile.prod": {"-t workers-api:prod ."},
 		"docs/troubleshooting.md":     {"--name workers-app", "workers-app"},
@@ -257,6 +264,12 @@ func stageBaseImages(t *testing.T) []string {
 			if !slices.Contains(bases, name) {
 				bases = append(bases, name)
 			}
+		}
+	}
+	// The images stage 08's page runs by hand (docker run … registry:2, httpd:2).
+	for _, name := range []string{"registry:2", "httpd:2"} {
+		if !slices.Contains(bases, name) {
+			bases = append(bases, name)
 		}
 	}
 	slices.Sort(bases)
@@ -471,6 +484,21 @@ func learnersMachine(t *testing.T, root string) {
 		s.mustRun(t, command)
 	}
 	s.waitConverged(t, 3)
+
+	// 08: the registry, running, with its volume; the production image under the tags the
+	// page pushes (here tagged, not pushed: the names are what the page removes); the ARM
+	// demo's network and containers, its database running.
+	if _, out, err := harness.WithFreePorts(t, 1, func(ports []int) (string, error) {
+		return shell(t, stage("08-shipping"), nil, strings.Replace(shipPassword+" && "+shipHtpasswd+" && "+shipRegistry,
+			"127.0.0.1:5000:5000", fmt.Sprintf("127.0.0.1:%d:5000", ports[0]), 1))
+	}); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, tag := range []string{"0.1.0", "1.0.0", "sha-1a2b3c4"} {
+		harness.MustDocker(t, "tag", "workers-api:prod", "127.0.0.1:5000/workers-api:"+tag)
+	}
+	mustShell(t, stage("08-shipping"), nil, shipArmNet+" && "+shipArmDB)
+	harness.MustDocker(t, "create", "--name", "workers-arm64-app", "--network", "workers-arm64", "workers-api:prod")
 }
 
 // notTheCourse makes an image, a volume and a container that the course did not make, and

@@ -378,9 +378,6 @@ var commands = []string{"docker", "go", "curl", "cd", "sed", "printf", "echo", "
 // assignment is NAME=value before a command, or alone.
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
-// notCommand returns the first line of a sh block that starts with no command (a prompt, a
-// line of output), and true; a line continued (\, |, &&, ||, an open quote) is one with the
-// next.
 // assignmentEnd is where the word NAME=value at the start of line ends: at the first blank
 // outside quotes and outside $(…).
 func assignmentEnd(line string) int {
@@ -405,6 +402,9 @@ func assignmentEnd(line string) int {
 	return len(line)
 }
 
+// notCommand returns the first line of a sh block that starts with no command (a prompt, a
+// line of output), and true; a line continued (\, |, &&, ||, an open quote) is one with the
+// next.
 func notCommand(text string) (string, bool) {
 	var quote rune // the quote open at the end of the previous line
 	continued := false
