@@ -26,7 +26,7 @@ import (
 // repository, the stack's name and ports.
 const (
 	shipPassword = `mkdir -p auth && LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24 >auth/password`
-	shipHtpasswd = `docker run --rm --entrypoint htpasswd httpd:2 -Bbn learner "$(cat auth/password)" >auth/htpasswd`
+	shipHtpasswd = `docker run --rm -i --entrypoint htpasswd httpd:2 -niB learner <auth/password >auth/htpasswd`
 	shipRegistry = `docker run -d --name registry -p 127.0.0.1:5000:5000 \
   -v "$PWD/auth:/auth:ro" -v registry-data:/var/lib/registry \
   -e REGISTRY_AUTH=htpasswd -e REGISTRY_AUTH_HTPASSWD_REALM=registry \
