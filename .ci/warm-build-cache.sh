@@ -44,11 +44,12 @@ limit() {
 }
 
 # go_cache TARGET CONTEXT [ARG...]: a build of .ci/go-build-cache.Dockerfile's TARGET, given
-# at most 5 minutes (it copies a few hundred MB: seconds, when the session holds).
+# at most 2 minutes: it copies a few hundred MB, seconds when the session holds. In two CI
+# runs out of three the copy out of the builder hung, and the limit then costs its length.
 go_cache() {
 	target=$1 context=$2
 	shift 2
-	limit 300 docker build -q --build-arg "STAMP=$(date +%s)" --target "$target" -f .ci/go-build-cache.Dockerfile "$@" "$context"
+	limit 120 docker build -q --build-arg "STAMP=$(date +%s)" --target "$target" -f .ci/go-build-cache.Dockerfile "$@" "$context"
 }
 
 start=$(date +%s)
