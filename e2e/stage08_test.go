@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -253,13 +254,7 @@ var firstGap = regexp.MustCompile(` {3,}`)
 func (s *shipStage) run(t *testing.T, command string) (string, error) {
 	t.Helper()
 	prefix := ""
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range s.vars {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(s.vars)) {
 		if strings.Contains(command, "$"+name) {
 			prefix += name + "='" + s.vars[name] + "'; "
 		}
