@@ -23,7 +23,7 @@ E2E_FLAGS ?= -p 1 -parallel 4
 # Read with $(value …), so that a pattern's $ reaches go test as written.
 E2E_RUN ?= .
 
-.PHONY: help doctor test ci check check-test unit e2e e2e-floor e2e-nodes bench docs base-images
+.PHONY: help doctor test ci check check-test unit e2e e2e-floor e2e-nodes e2e-arm64 bench docs base-images
 
 help: ## list the targets
 	@awk -F ':.*## ' '/^[a-z0-9-]+:.*## / { printf "  make %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -92,6 +92,22 @@ e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stop
 	@images/base-images.sh --registry
 	@mkdir -p .cache
 	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log
+
+# make e2e-arm64 runs the tests of stages 02 to 06 for linux/arm64, as a learner on Apple
+# Silicon builds and runs those stages (natively there): every image built, pulled and run for
+# arm64 (DOCKER_DEFAULT_PLATFORM), and every container the tests made checked to have run an
+# arm64 image (E2E_PLATFORM; under QEMU, on an amd64 machine). Emulated, each compile and each
+# query is several times slower: its own time limit, and two tests at a time.
+E2E_ARM64_RUN ?= ^TestStage0[2-6]
+e2e-arm64: ## stages 02-06's tests built and run for linux/arm64, as on Apple Silicon (under QEMU on amd64; not in ci)
+	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then echo "make e2e-arm64 runs on the current engine: . /run/bdc-docker/env" >&2; exit 1; fi
+	@images/base-images.sh --arm64
+	@mkdir -p .cache
+	@start=$$(date +%s); status=0; \
+	(cd e2e && E2E_PINNED= E2E_PLATFORM=linux/arm64 DOCKER_DEFAULT_PLATFORM=linux/arm64 go test -count=1 -timeout 90m -parallel 2 -run '$(value E2E_ARM64_RUN)' -v .) 2>&1 | tee .cache/e2e-arm64.log || status=$$?; \
+	echo "== e2e-arm64: status $$status in $$(($$(date +%s) - start)) s"; \
+	.ci/e2e-summary.sh .cache/e2e-arm64.log "$$(.ci/doctor.sh --toolchain)" || status=1; \
+	exit "$$status"
 
 bench: ## measure sizes (on both image stores), build, start, stop, HTTP into docs/benchmarks.md (not in ci)
 	@.ci/install-tools.sh wrk

@@ -204,6 +204,7 @@ func TestStage02ByHand(t *testing.T) {
 		t.Fatalf("%s: %q (%v), want worker 1", curl, out, err)
 	}
 	record("byhand-curl", curl, out+"\n")
+	harness.CheckPlatform(t, app, db) // make e2e-arm64: both ran arm64 images
 
 	// Inside the container: who the app runs as, where, and what the image holds.
 	const inside = "docker exec workers-02-app sh -c 'id; pwd; ls'"

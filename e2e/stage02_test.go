@@ -58,6 +58,7 @@ func TestStage02RunDockered(t *testing.T) {
 		}
 	}
 	capture(t, "02-dockerizing", "run-dockered", name, "./run-dockered.sh 2>/dev/null", first.Stdout)
+	harness.CheckPlatform(t, name+"-app", name+"-db") // make e2e-arm64: both ran arm64 images
 	// A worker of the learner's own, through the API the script started.
 	addWorker(t, "02-dockerizing", fmt.Sprintf("127.0.0.1:%d", port))
 	if user := harness.MustDocker(t, "exec", name+"-app", "id", "-u"); user == "0" {

@@ -17,6 +17,15 @@
 #        images/base-images.sh --tags       list the tags, one a line
 #        images/base-images.sh --registry   the same (registry:2, which the 3-node swarm test
 #                                           and stage 08 use, is now always made available)
+#        images/base-images.sh --arm64      then make the tags stages 02 to 06 build and run on
+#                                           available for linux/arm64 too (make e2e-arm64)
+#
+# --arm64 needs the containerd image store. An official image gets its linux/arm64 image
+# pulled beside the one it has. A stand-in is baked for linux/arm64 (under QEMU, which must be
+# registered with the kernel: .ci/install-tools.sh does it) and joined to the one it has into
+# one image index, as an official tag is: `docker buildx imagetools create`, on a registry:2
+# of its own on a free 127.0.0.1 port, gone after. The image the tag had stays as it was, by
+# digest, in the index.
 set -eu
 
 TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2 httpd:2 docker/buildkit-syft-scanner:stable-1"
@@ -31,9 +40,10 @@ case "${1:-}" in
 	;;
 # Kept for the callers that still pass it (make e2e-nodes): registry:2 is always made now.
 --registry) ;;
+--arm64) ;;
 "") ;;
 *)
-	echo "usage: $0 [--tags | --registry]" >&2
+	echo "usage: $0 [--tags | --registry | --arm64]" >&2
 	exit 2
 	;;
 esac
@@ -57,8 +67,9 @@ fail() {
 PULL_TIMEOUT=${PULL_TIMEOUT:-300}
 pull_log=$(mktemp)
 trap 'rm -f "$pull_log"' EXIT
+# pull [--platform PLATFORM] TAG
 pull() {
-	docker pull -q "$1" >"$pull_log" 2>&1 &
+	docker pull -q "$@" >"$pull_log" 2>&1 &
 	puller=$!
 	# The watchdog's output goes nowhere: a job that outlives this script must not hold
 	# open a pipe its caller reads (make's tee).
@@ -147,16 +158,31 @@ bake_debian() {
 		fail "debootstrap is needed to bake $1 where no registry answers: sudo apt-get install debootstrap (Linux only; elsewhere, let a registry answer)"
 	rootfs=$(mktemp -d)
 	trap 'rm -rf "$rootfs" "$pull_log"' EXIT
-	# Like the official slim images: no docs, man pages or translations.
-	debootstrap --variant=minbase trixie "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || {
+	# Like the official slim images: no docs, man pages or translations. For another platform's
+	# architecture, debootstrap unpacks the packages (--foreign) and the second stage configures
+	# them by running the target's own programs, which QEMU runs (binfmt_misc, flag F).
+	if [ -n "$bake_platform" ]; then
+		set -- "$1" --foreign --arch "${bake_platform#*/}"
+	else
+		set -- "$1"
+	fi
+	image=$1
+	shift
+	status=0
+	debootstrap --variant=minbase "$@" trixie "$rootfs" "$MIRROR" >"$rootfs.log" 2>&1 || status=$?
+	if [ "$status" = 0 ] && [ -n "$bake_platform" ]; then
+		chroot "$rootfs" /debootstrap/debootstrap --second-stage >>"$rootfs.log" 2>&1 || status=$?
+	fi
+	if [ "$status" != 0 ]; then
 		tail -n 20 "$rootfs.log" >&2
-		fail "debootstrap of $1 from $MIRROR failed (the end of its log is above; all of it: $rootfs.log)"
-	}
+		fail "debootstrap of $image${bake_platform:+ for $bake_platform} from $MIRROR failed (the end of its log is above; all of it: $rootfs.log)"
+	fi
+	set -- "$image"
 	cp "$here/debian-slim.dpkg.cfg" "$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim"
 	rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
 		"$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb
 	find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-	tar -C "$rootfs" -c . | docker import \
+	tar -C "$rootfs" -c . | docker import ${bake_platform:+--platform "$bake_platform"} \
 		--change 'CMD ["bash"]' \
 		--change "LABEL $(label | sed 's/=/="/; s/$/"/')" \
 		- "$1" >/dev/null
@@ -165,10 +191,12 @@ bake_debian() {
 }
 
 # build TAG DOCKERFILE [docker build options...]
+# A stand-in is baked for this machine's platform, or for $bake_platform when it is set.
+bake_platform=""
 build() {
-	tag=$1 file=$2
+	image=$1 file=$2
 	shift 2
-	docker build -q --label "$(label)" -t "$tag" -f "$here/$file" "$@" >/dev/null
+	docker build -q --label "$(label)" ${bake_platform:+--platform "$bake_platform"} -t "$image" -f "$here/$file" "$@" >/dev/null
 }
 
 bake_golang() {
@@ -178,9 +206,29 @@ bake_golang() {
 	go1.26 | go1.26.*) ;;
 	*) fail "the host's Go is $version; the golang:1.26-trixie stand-in is baked from Go 1.26.x at $goroot" ;;
 	esac
+	# For another platform, the same release of Go built for it: the Go module proxy serves
+	# every release for every platform as the module golang.org/toolchain (how GOTOOLCHAIN
+	# fetches one). A module's zip keeps no file modes: as the go command does when it switches
+	# toolchains, the programs in a copy of it are made executable again.
+	copy=""
+	if [ -n "$bake_platform" ]; then
+		module="golang.org/toolchain@v0.0.1-$version.$(echo "$bake_platform" | tr / -)"
+		dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+		if [ -z "$dir" ] || [ ! -f "$dir/bin/go" ]; then
+			fail "$module: not downloaded from the Go module proxy ($(go env GOPROXY))"
+		fi
+		copy=$(mktemp -d)
+		cp -R "$dir/." "$copy/"
+		chmod -R u+w "$copy"
+		chmod a+x "$copy"/bin/* "$copy"/pkg/tool/*/*
+		goroot=$copy
+	fi
 	# The host's CA bundle lets `go mod download` inside builds trust this network's TLS proxy.
+	status=0
 	build "$1" golang.Dockerfile --build-arg "GOLANG_VERSION=${version#go}" \
-		--build-context "goroot=$goroot" --build-context "certs=/etc/ssl/certs" "$here"
+		--build-context "goroot=$goroot" --build-context "certs=/etc/ssl/certs" "$here" || status=$?
+	if [ -n "$copy" ]; then rm -rf "$copy"; fi
+	return "$status"
 }
 
 bake_postgres() { build "$1" postgres/Dockerfile "$here/postgres"; }
@@ -220,6 +268,7 @@ jobs=""
 # side_by_side TAG BAKE_FUNCTION: ensure, as a job of its own, with a pull log of its own.
 side_by_side() {
 	(
+		# shellcheck disable=SC2030 # the job's own log: the main shell keeps its own
 		pull_log=$(mktemp)
 		trap 'rm -f "$pull_log"' EXIT
 		ensure "$1" "$2"
@@ -233,6 +282,109 @@ side_by_side haproxy:3.0 bake_haproxy
 side_by_side registry:2 bake_registry
 side_by_side httpd:2 bake_httpd
 side_by_side docker/buildkit-syft-scanner:stable-1 bake_syft_scanner
+failed=false
+for job in $jobs; do
+	wait "$job" || failed=true
+done
+if [ "$failed" = true ]; then
+	exit 1
+fi
+[ "${1:-}" = --arm64 ] || exit 0
+
+# --- --arm64: the tags stages 02 to 06 build and run on, for linux/arm64 as well -------------
+ARM64=linux/arm64
+multi_platform_store ||
+	fail "--arm64 needs an image store that holds several platforms under one tag, the containerd image store: Docker Desktop, Settings, General, 'Use containerd for pulling and storing images'; Docker Engine 29 uses it unless daemon.json turns it off (\"features\": {\"containerd-snapshotter\": false})"
+
+# join TAG OTHER: make TAG one image index of the image it is and OTHER's (another platform's),
+# as `docker buildx imagetools create` makes one on a registry: here a registry:2 of its own, on
+# a free 127.0.0.1 port, gone after. TAG then points at the index, whose platforms are both
+# pulled back; OTHER's tag is removed. The image TAG was stays in the index as it was.
+join() {
+	tag=$1 other=$2
+	registry=$(docker run -d --rm -p 127.0.0.1::5000 registry:2)
+	port=$(docker port "$registry" 5000/tcp | sed -n '1s/.*://p')
+	ref=127.0.0.1:$port/stand-in
+	tries=0
+	until curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null; do
+		tries=$((tries + 1))
+		[ "$tries" -lt 60 ] || {
+			docker rm -f "$registry" >/dev/null
+			fail "$tag: the registry that joins its platforms did not answer on 127.0.0.1:$port in 30 s"
+		}
+		sleep 0.5
+	done
+	native=$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')
+	join_log=$(mktemp)
+	status=0
+	{
+		docker tag "$tag" "$ref:native" &&
+			docker tag "$other" "$ref:other" &&
+			docker push -q "$ref:native" &&
+			docker push -q "$ref:other" &&
+			docker buildx imagetools create -t "$ref:index" "$ref:native" "$ref:other" &&
+			docker pull -q --platform "$native" "$ref:index" &&
+			docker pull -q --platform "$ARM64" "$ref:index" &&
+			docker tag "$ref:index" "$tag"
+	} >"$join_log" 2>&1 || status=$?
+	docker image rm "$ref:native" "$ref:other" "$ref:index" >/dev/null 2>&1 || true
+	docker rm -f "$registry" >/dev/null
+	if [ "$status" != 0 ]; then
+		cat "$join_log" >&2
+		rm -f "$join_log"
+		fail "$tag: joining its $ARM64 stand-in ($other) to it failed (above)"
+	fi
+	rm -f "$join_log"
+	docker image rm "$other" >/dev/null
+}
+
+# ensure_arm64 TAG BAKE_FUNCTION
+ensure_arm64() {
+	tag=$1
+	if docker image inspect --platform "$ARM64" "$tag" >/dev/null 2>&1; then
+		say "$tag: $ARM64 present locally, kept"
+		return 0
+	fi
+	if [ "$(origin "$tag")" = official ]; then
+		# shellcheck disable=SC2031 # this shell's or this job's own log (side_by_side_arm64)
+		pull --platform "$ARM64" "$tag" ||
+			fail "$tag: its $ARM64 image could not be pulled ($(tail -n 1 "$pull_log")), and an official image is never replaced by a stand-in: let a registry answer"
+		say "$tag: $ARM64 pulled"
+		return 0
+	fi
+	if [ "$(uname -m)" != aarch64 ] && ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
+		fail "$tag: its $ARM64 stand-in is baked by running arm64 programs, and QEMU is not registered for them with this kernel (/proc/sys/fs/binfmt_misc/qemu-aarch64): .ci/install-tools.sh installs and registers it"
+	fi
+	start=$(date +%s)
+	# A run that stopped before the join left the stand-in it baked: it is joined as it is.
+	other="bdc-stand-in-arm64-${tag##*/}"
+	if docker image inspect --platform "$ARM64" "$other" >/dev/null 2>&1; then
+		say "$tag: a stand-in without $ARM64: joining the one an earlier run baked ($other)"
+	else
+		say "$tag: a stand-in without $ARM64: baking one for it (its programs run under QEMU: minutes)"
+		bake_platform=$ARM64
+		"$2" "$other"
+		bake_platform=""
+	fi
+	join "$tag" "$other"
+	say "$tag: $ARM64 stand-in baked and joined in $(($(date +%s) - start)) s"
+}
+
+# debian first, as above: the others are built on its arm64 image.
+ensure_arm64 debian:trixie-slim bake_debian
+jobs=""
+side_by_side_arm64() {
+	(
+		# shellcheck disable=SC2030 # the job's own log, as in side_by_side
+		pull_log=$(mktemp)
+		trap 'rm -f "$pull_log"' EXIT
+		ensure_arm64 "$1" "$2"
+	) &
+	jobs="$jobs $!"
+}
+side_by_side_arm64 golang:1.26-trixie bake_golang
+side_by_side_arm64 postgres:17-trixie bake_postgres
+side_by_side_arm64 gcr.io/distroless/static-debian13:nonroot bake_distroless_static
 failed=false
 for job in $jobs; do
 	wait "$job" || failed=true

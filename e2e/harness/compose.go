@@ -33,6 +33,9 @@ func NewProject(t testing.TB, dir string, files ...string) *Project {
 		if t.Failed() {
 			t.Logf("compose logs of %s:\n%s", p.Name, p.Logs())
 		}
+		if WantPlatform() != "" {
+			CheckPlatform(t, lines(p.Compose("ps", "--all", "--quiet").Stdout)...)
+		}
 		p.Down()
 		for _, dir := range p.tempDirs {
 			os.RemoveAll(dir)

@@ -130,6 +130,7 @@ func RunContainer(t testing.TB, args ...string) string {
 		if t.Failed() {
 			t.Logf("logs of container %.12s:\n%s", id, Docker("logs", "--tail", "200", id).Output())
 		}
+		CheckPlatform(t, id)
 		Docker("rm", "-f", "-v", id)
 	})
 	return id

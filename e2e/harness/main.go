@@ -45,6 +45,10 @@ func Main(m *testing.M) {
 		fmt.Printf("SKIP e2e: no Docker engine answers (%s); run .ci/provision-docker.sh, or set CI=true to make this a failure\n", reason)
 		os.Exit(0)
 	}
+	if why := platformSetting(WantPlatform(), os.Getenv("DOCKER_DEFAULT_PLATFORM"), os.Getenv("UPDATE_CAPTURES")); why != "" {
+		fmt.Fprintf(os.Stderr, "FAIL e2e: %s\n", why)
+		os.Exit(1)
+	}
 	for _, r := range SweepLeftovers() {
 		fmt.Printf("e2e: removed a crashed run's leftover %s\n", r)
 	}
@@ -69,5 +73,13 @@ func Main(m *testing.M) {
 
 	code := m.Run()
 	EndRun() // the run's marker goes with it: the next sweep finds nothing of this run
+	if want := WantPlatform(); want != "" {
+		// A run for another platform in which no container was checked proved nothing of it.
+		fmt.Printf("e2e: %d containers ran images for %s\n", ContainersChecked(), want)
+		if code == 0 && ContainersChecked() == 0 {
+			fmt.Fprintf(os.Stderr, "FAIL e2e: %s=%s, and no test ran a container to check\n", PlatformEnv, want)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }

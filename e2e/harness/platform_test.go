@@ -1,0 +1,35 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPlatformSetting(t *testing.T) {
+	for _, c := range []struct {
+		want, dockerDefault, update, says string
+	}{
+		{"", "", "", ""},
+		{"", "linux/arm64", "", ""}, // a learner's own default platform is theirs to set
+		{"", "", "1", ""},
+		{"linux/arm64", "linux/arm64", "", ""},
+		{"linux/arm64", "", "", `DOCKER_DEFAULT_PLATFORM=""`},
+		{"linux/arm64", "linux/amd64", "", "set both to the same platform"},
+		{"arm64", "arm64", "", "is no platform"},
+		{"linux/", "linux/", "", "is no platform"},
+		{"linux/arm64", "linux/arm64", "1", "record them without E2E_PLATFORM"},
+	} {
+		got := platformSetting(c.want, c.dockerDefault, c.update)
+		if (c.says == "") != (got == "") || !strings.Contains(got, c.says) {
+			t.Errorf("platformSetting(%q, %q, %q) = %q, want %q", c.want, c.dockerDefault, c.update, got, c.says)
+		}
+	}
+}
+
+func TestQemuArch(t *testing.T) {
+	for arch, want := range map[string]string{"arm64": "aarch64", "amd64": "x86_64", "riscv64": "riscv64"} {
+		if got := qemuArch(arch); got != want {
+			t.Errorf("qemuArch(%q) = %q, want %q", arch, got, want)
+		}
+	}
+}
