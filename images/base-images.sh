@@ -24,9 +24,12 @@
 # pulled beside the one it has. A stand-in is baked for linux/arm64 (under QEMU, which must be
 # registered with the kernel: .ci/install-tools.sh does it) and joined to the one it has into
 # one image index, as an official tag is: `docker buildx imagetools create`, on a registry:2
-# of its own on a free 127.0.0.1 port, gone after. The image the tag had stays as it was, by
-# digest, in the index.
+# of its own on a free 127.0.0.1 port, gone after. The tag's image for this machine's platform
+# keeps its digest in the new index.
 set -eu
+# The platform of what this script pulls, builds and runs is the machine's own unless it names
+# another (--platform): a DOCKER_DEFAULT_PLATFORM of the caller's (make e2e-arm64's) is not.
+unset DOCKER_DEFAULT_PLATFORM
 
 TAGS="debian:trixie-slim golang:1.26-trixie postgres:17-trixie gcr.io/distroless/static-debian13:nonroot haproxy:3.0 registry:2 httpd:2 docker/buildkit-syft-scanner:stable-1"
 # The tags whose stand-in is made for every platform of PLATFORMS where the store allows it.
@@ -162,7 +165,14 @@ bake_debian() {
 	# architecture, debootstrap unpacks the packages (--foreign) and the second stage configures
 	# them by running the target's own programs, which QEMU runs (binfmt_misc, flag F).
 	if [ -n "$bake_platform" ]; then
-		set -- "$1" --foreign --arch "${bake_platform#*/}"
+		# chroot runs the target's programs here, by the interpreter binfmt_misc registered for
+		# them; opened at registration (flag F), it need not be inside the new root.
+		arch=${bake_platform#*/}
+		binfmt=/proc/sys/fs/binfmt_misc/qemu-$(case "$arch" in arm64) echo aarch64 ;; *) echo "$arch" ;; esac)
+		if ! grep -qx enabled "$binfmt" 2>/dev/null || ! grep -q '^flags:.*F' "$binfmt"; then
+			fail "$1 for $bake_platform runs that platform's programs on this machine, and QEMU is not registered for them with flag F ($binfmt): .ci/install-tools.sh installs qemu-user-static and registers it"
+		fi
+		set -- "$1" --foreign --arch "$arch"
 	else
 		set -- "$1"
 	fi
@@ -213,9 +223,10 @@ bake_golang() {
 	copy=""
 	if [ -n "$bake_platform" ]; then
 		module="golang.org/toolchain@v0.0.1-$version.$(echo "$bake_platform" | tr / -)"
-		dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+		downloaded=$(go mod download -json "$module" 2>&1) || true
+		dir=$(echo "$downloaded" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
 		if [ -z "$dir" ] || [ ! -f "$dir/bin/go" ]; then
-			fail "$module: not downloaded from the Go module proxy ($(go env GOPROXY))"
+			fail "$module: not downloaded from the Go module proxy ($(go env GOPROXY)): $(echo "$downloaded" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p')"
 		fi
 		copy=$(mktemp -d)
 		cp -R "$dir/." "$copy/"
@@ -300,22 +311,30 @@ multi_platform_store ||
 # as `docker buildx imagetools create` makes one on a registry: here a registry:2 of its own, on
 # a free 127.0.0.1 port, gone after. TAG then points at the index, whose platforms are both
 # pulled back; OTHER's tag is removed. The image TAG was stays in the index as it was.
+# What a join leaves when it is stopped halfway (its registry, labelled, and the names it gave
+# the images there) is removed by the next --arm64 run, before it joins anything.
+JOIN_LABEL=dev.base-docker-and-compose.stand-in-join
+join_leftovers() {
+	docker ps -aq --filter "label=$JOIN_LABEL" | while read -r id; do docker rm -f -v "$id" >/dev/null; done
+	docker image ls --format '{{.Repository}}:{{.Tag}}' | grep -E '^127\.0\.0\.1:[0-9]+/stand-in:(native|other|index)$' |
+		while read -r ref; do docker image rm "$ref" >/dev/null; done
+	return 0
+}
 join() {
 	tag=$1 other=$2
-	registry=$(docker run -d --rm -p 127.0.0.1::5000 registry:2)
+	registry=$(docker run -d --rm --label "$JOIN_LABEL" -p 127.0.0.1::5000 registry:2)
 	port=$(docker port "$registry" 5000/tcp | sed -n '1s/.*://p')
 	ref=127.0.0.1:$port/stand-in
+	join_log=$(mktemp)
+	# shellcheck disable=SC2031 # the log of this shell or of the job it runs in, as in ensure_arm64
+	trap 'docker rm -f -v "$registry" >/dev/null 2>&1; rm -f "$join_log" "$pull_log"' EXIT
 	tries=0
 	until curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null; do
 		tries=$((tries + 1))
-		[ "$tries" -lt 60 ] || {
-			docker rm -f "$registry" >/dev/null
-			fail "$tag: the registry that joins its platforms did not answer on 127.0.0.1:$port in 30 s"
-		}
+		[ "$tries" -lt 60 ] || fail "$tag: the registry that joins its platforms did not answer on 127.0.0.1:$port in 30 s"
 		sleep 0.5
 	done
 	native=$(docker version --format '{{.Server.Os}}/{{.Server.Arch}}')
-	join_log=$(mktemp)
 	status=0
 	{
 		docker tag "$tag" "$ref:native" &&
@@ -328,7 +347,9 @@ join() {
 			docker tag "$ref:index" "$tag"
 	} >"$join_log" 2>&1 || status=$?
 	docker image rm "$ref:native" "$ref:other" "$ref:index" >/dev/null 2>&1 || true
-	docker rm -f "$registry" >/dev/null
+	docker rm -f -v "$registry" >/dev/null
+	# shellcheck disable=SC2031 # as above
+	trap 'rm -f "$pull_log"' EXIT
 	if [ "$status" != 0 ]; then
 		cat "$join_log" >&2
 		rm -f "$join_log"
@@ -352,9 +373,6 @@ ensure_arm64() {
 		say "$tag: $ARM64 pulled"
 		return 0
 	fi
-	if [ "$(uname -m)" != aarch64 ] && ! grep -qx enabled /proc/sys/fs/binfmt_misc/qemu-aarch64 2>/dev/null; then
-		fail "$tag: its $ARM64 stand-in is baked by running arm64 programs, and QEMU is not registered for them with this kernel (/proc/sys/fs/binfmt_misc/qemu-aarch64): .ci/install-tools.sh installs and registers it"
-	fi
 	start=$(date +%s)
 	# A run that stopped before the join left the stand-in it baked: it is joined as it is.
 	other="bdc-stand-in-arm64-${tag##*/}"
@@ -370,6 +388,7 @@ ensure_arm64() {
 	say "$tag: $ARM64 stand-in baked and joined in $(($(date +%s) - start)) s"
 }
 
+join_leftovers
 # debian first, as above: the others are built on its arm64 image.
 ensure_arm64 debian:trixie-slim bake_debian
 jobs=""

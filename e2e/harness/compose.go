@@ -34,7 +34,12 @@ func NewProject(t testing.TB, dir string, files ...string) *Project {
 			t.Logf("compose logs of %s:\n%s", p.Name, p.Logs())
 		}
 		if WantPlatform() != "" {
-			CheckPlatform(t, lines(p.Compose("ps", "--all", "--quiet").Stdout)...)
+			// By the project's label: compose ps would need the project's files to load still.
+			r := Docker("ps", "--all", "--quiet", "--filter", "label=com.docker.compose.project="+p.Name)
+			if r.Err != nil {
+				t.Errorf("the containers of %s, to check their platform: %v\n%s", p.Name, r.Err, r.Output())
+			}
+			CheckPlatform(t, lines(r.Stdout)...)
 		}
 		p.Down()
 		for _, dir := range p.tempDirs {

@@ -45,7 +45,7 @@ func Main(m *testing.M) {
 		fmt.Printf("SKIP e2e: no Docker engine answers (%s); run .ci/provision-docker.sh, or set CI=true to make this a failure\n", reason)
 		os.Exit(0)
 	}
-	if why := platformSetting(WantPlatform(), os.Getenv("DOCKER_DEFAULT_PLATFORM"), os.Getenv("UPDATE_CAPTURES")); why != "" {
+	if why := platformSetting(WantPlatform(), os.Getenv("DOCKER_DEFAULT_PLATFORM"), os.Getenv("UPDATE_CAPTURES"), os.Getenv("E2E_PINNED")); why != "" {
 		fmt.Fprintf(os.Stderr, "FAIL e2e: %s\n", why)
 		os.Exit(1)
 	}

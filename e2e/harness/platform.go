@@ -3,8 +3,10 @@ package harness
 import (
 	"fmt"
 	"os"
-	"runtime"
+	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -12,9 +14,11 @@ import (
 // make e2e-arm64 runs the stages' tests for another platform than the engine's own, as a
 // learner on Apple Silicon runs them: E2E_PLATFORM names it (linux/arm64), and
 // DOCKER_DEFAULT_PLATFORM, the same value, makes docker and compose build, pull and run for
-// it. Then every container a test's project or RunContainer made is checked, before it is
+// it. Then the containers of a test's compose projects, those still there when the project
+// is taken down at the test's end, and those RunContainer made are checked, before they are
 // removed, to have run an image of that platform: else a test passing there would prove
-// nothing of the platform.
+// nothing of the platform. (Stage 02's tests check their own containers, which they make by
+// name.)
 
 // PlatformEnv is the variable that names the platform the run is for.
 const PlatformEnv = "E2E_PLATFORM"
@@ -28,57 +32,75 @@ func WantPlatform() string { return os.Getenv(PlatformEnv) }
 // platformSetting is the reason the run's platform settings cannot hold, or "" when they do:
 // E2E_PLATFORM set without DOCKER_DEFAULT_PLATFORM naming the same platform would check
 // containers docker made for the engine's own; with UPDATE_CAPTURES=1 it would write what an
-// emulated run prints into the pages, which show what the pinned engine prints for its own.
-func platformSetting(want, dockerDefault, updateCaptures string) string {
+// emulated run prints into the pages, which show what the pinned engine prints for its own,
+// and with E2E_PINNED=1 it would fail every capture that an emulated run prints otherwise.
+func platformSetting(want, dockerDefault, updateCaptures, pinned string) string {
 	if want == "" {
 		return ""
 	}
-	if updateCaptures == "1" {
-		return fmt.Sprintf("%s=%s and UPDATE_CAPTURES=1: the pages show what the engine prints for its own platform; record them without %s", PlatformEnv, want, PlatformEnv)
-	}
-	if strings.Count(want, "/") != 1 || strings.HasPrefix(want, "/") || strings.HasSuffix(want, "/") {
-		return fmt.Sprintf("%s=%q is no platform: want os/architecture, as linux/arm64", PlatformEnv, want)
+	if parts := strings.Split(want, "/"); len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+		return fmt.Sprintf("%s=%q is no platform: want os/architecture[/variant], as linux/arm64", PlatformEnv, want)
 	}
 	if dockerDefault != want {
 		return fmt.Sprintf("%s=%s, but DOCKER_DEFAULT_PLATFORM=%q: set both to the same platform (make e2e-arm64 does)", PlatformEnv, want, dockerDefault)
 	}
+	if updateCaptures == "1" || pinned == "1" {
+		return fmt.Sprintf("%s=%s with UPDATE_CAPTURES=1 or E2E_PINNED=1: the pages show what the engine prints for its own platform; run it with neither", PlatformEnv, want)
+	}
 	return ""
 }
 
-// CheckPlatform checks that each container ran an image of WantPlatform's platform, by the
-// platform of the image manifest it was created from (containerd image store). Where it runs
-// on a machine of another architecture, a running container's process must be QEMU's
-// emulator for it: the kernel hands the foreign executable to the interpreter binfmt_misc
-// registered. Nothing is checked when the run is for the engine's own platform.
+// engineArch is the engine's own architecture, in OCI's words (amd64, arm64).
+var engineArch = sync.OnceValue(func() string {
+	arch := strings.TrimSpace(Docker("info", "--format", "{{.Architecture}}").Stdout)
+	switch arch {
+	case "x86_64":
+		return "amd64"
+	case "aarch64":
+		return "arm64"
+	}
+	return arch
+})
+
+// CheckPlatform checks that each container ran an image of WantPlatform's platform: the
+// platform of the image manifest it was created from (containerd image store), or, for an
+// image that is one manifest and no index, that image's own. Where the engine's machine is of
+// another architecture and its processes can be read here (a local engine that shares this
+// machine's process IDs), each process of a running container but Docker's init must be
+// QEMU's emulator for it: the kernel hands a foreign executable to the interpreter
+// binfmt_misc registered. Nothing is checked when the run is for the engine's own platform.
 func CheckPlatform(t testing.TB, ids ...string) {
 	t.Helper()
 	want := WantPlatform()
 	if want == "" {
 		return
 	}
-	wantOS, arch, _ := strings.Cut(want, "/")
+	wantOS, rest, _ := strings.Cut(want, "/")
+	arch, _, _ := strings.Cut(rest, "/")
 	for _, id := range ids {
 		r := Docker("container", "inspect", "--format",
-			"{{with .ImageManifestDescriptor}}{{with .Platform}}{{.OS}}/{{.Architecture}}{{end}}{{end}} {{.State.Running}} {{.State.Pid}}", id)
+			"{{with .ImageManifestDescriptor}}{{with .Platform}}{{.OS}}/{{.Architecture}}{{end}}{{end}} {{.Image}} {{.State.Running}} {{.Id}}", id)
 		if r.Err != nil {
 			t.Errorf("container %.12s: %v\n%s", id, r.Err, r.Output())
 			continue
 		}
 		fields := strings.Fields(r.Stdout)
-		if len(fields) != 3 {
-			t.Errorf("container %.12s ran an image of no platform the engine can tell (%q): %s needs the containerd image store", id, r.Stdout, PlatformEnv)
+		if len(fields) == 3 {
+			// An image that is one manifest: the engine gives no platform of an index entry.
+			platform := strings.TrimSpace(Docker("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", fields[0]).Stdout)
+			fields = append([]string{platform}, fields...)
+		}
+		if len(fields) != 4 {
+			t.Errorf("container %.12s: the platform of its image cannot be told from %q", id, r.Stdout)
 			continue
 		}
 		if fields[0] != wantOS+"/"+arch {
 			t.Errorf("container %.12s ran an image for %s, want %s", id, fields[0], want)
 			continue
 		}
-		if fields[1] == "true" && runtime.GOARCH != goArch(arch) {
-			exe, err := readExe(fields[2])
-			if err != nil {
-				t.Logf("container %.12s: cannot tell which program runs it (%v): on Docker Desktop it runs in the virtual machine", id, err)
-			} else if !strings.Contains(exe, "qemu-"+qemuArch(arch)) {
-				t.Errorf("container %.12s of %s runs %s on this %s machine, want QEMU's qemu-%s", id, want, exe, runtime.GOARCH, qemuArch(arch))
+		if fields[2] == "true" && engineArch() != arch {
+			if err := checkEmulated(fields[3], arch); err != nil {
+				t.Errorf("container %.12s of %s on this %s engine: %v", id, want, engineArch(), err)
 				continue
 			}
 		}
@@ -86,10 +108,40 @@ func CheckPlatform(t testing.TB, ids ...string) {
 	}
 }
 
-func readExe(pid string) (string, error) { return os.Readlink("/proc/" + pid + "/exe") }
-
-// goArch is Go's name for an OCI architecture (the same for the ones the course uses).
-func goArch(arch string) string { return arch }
+// checkEmulated checks that every process of the container, but Docker's init (compose's
+// init: true), runs QEMU's emulator for arch. Where its processes cannot be read here (the
+// engine runs in a virtual machine, as Docker Desktop's, or in process IDs of its own, as a
+// rootless one), it returns nil: the image's platform is all that can be checked there.
+func checkEmulated(id, arch string) error {
+	out := Docker("top", id, "-eo", "pid")
+	if out.Err != nil {
+		return nil // no ps on the engine's machine, or the container ended meanwhile
+	}
+	pids := lines(out.Stdout)
+	if len(pids) < 2 {
+		return nil
+	}
+	for _, pid := range pids[1:] {
+		pid = strings.TrimSpace(pid)
+		// The process is the container's only when its cgroup names the container: else the
+		// engine's process IDs are not this machine's.
+		cgroup, err := os.ReadFile("/proc/" + pid + "/cgroup")
+		if err != nil || !strings.Contains(string(cgroup), id) {
+			return nil
+		}
+		exe, err := os.Readlink("/proc/" + pid + "/exe")
+		if err != nil {
+			return nil
+		}
+		switch base := filepath.Base(exe); {
+		case base == "docker-init" || base == "tini":
+		case strings.Contains(exe, "qemu-"+qemuArch(arch)):
+		default:
+			return fmt.Errorf("process %s runs %s, want QEMU's qemu-%s", pid, exe, qemuArch(arch))
+		}
+	}
+	return nil
+}
 
 // qemuArch is the name QEMU gives an OCI architecture's emulator.
 func qemuArch(arch string) string {

@@ -7,21 +7,24 @@ import (
 
 func TestPlatformSetting(t *testing.T) {
 	for _, c := range []struct {
-		want, dockerDefault, update, says string
+		want, dockerDefault, update, pinned, says string
 	}{
-		{"", "", "", ""},
-		{"", "linux/arm64", "", ""}, // a learner's own default platform is theirs to set
-		{"", "", "1", ""},
-		{"linux/arm64", "linux/arm64", "", ""},
-		{"linux/arm64", "", "", `DOCKER_DEFAULT_PLATFORM=""`},
-		{"linux/arm64", "linux/amd64", "", "set both to the same platform"},
-		{"arm64", "arm64", "", "is no platform"},
-		{"linux/", "linux/", "", "is no platform"},
-		{"linux/arm64", "linux/arm64", "1", "record them without E2E_PLATFORM"},
+		{"", "", "", "", ""},
+		{"", "linux/arm64", "", "", ""}, // a learner's own default platform is theirs to set
+		{"", "", "1", "1", ""},
+		{"linux/arm64", "linux/arm64", "", "", ""},
+		{"linux/arm64/v8", "linux/arm64/v8", "", "", ""},
+		{"linux/arm64", "", "", "", `DOCKER_DEFAULT_PLATFORM=""`},
+		{"linux/arm64", "linux/amd64", "", "", "set both to the same platform"},
+		{"arm64", "arm64", "", "", "is no platform"},
+		{"linux/", "linux/", "", "", "is no platform"},
+		{"linux/arm64/v8/x", "linux/arm64/v8/x", "", "", "is no platform"},
+		{"linux/arm64", "linux/arm64", "1", "", "run it with neither"},
+		{"linux/arm64", "linux/arm64", "", "1", "run it with neither"},
 	} {
-		got := platformSetting(c.want, c.dockerDefault, c.update)
+		got := platformSetting(c.want, c.dockerDefault, c.update, c.pinned)
 		if (c.says == "") != (got == "") || !strings.Contains(got, c.says) {
-			t.Errorf("platformSetting(%q, %q, %q) = %q, want %q", c.want, c.dockerDefault, c.update, got, c.says)
+			t.Errorf("platformSetting(%q, %q, %q, %q) = %q, want %q", c.want, c.dockerDefault, c.update, c.pinned, got, c.says)
 		}
 	}
 }
