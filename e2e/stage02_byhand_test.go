@@ -121,11 +121,19 @@ func TestStage02ByHand(t *testing.T) {
 	// What the layers weigh: the page shows the ones of a megabyte or more, because the
 	// small ones (the copied sources, a few kB) vary by a few kB from one build to the next.
 	const heavy = `docker history --format '{{.Size}}\t{{.CreatedBy}}' workers-02-app | head -n 12 | grep MB`
-	out = run(heavy)
-	if lines := strings.Split(strings.TrimRight(out, "\n"), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "go build") {
-		t.Fatalf("%s:\n%s\nwant one layer of a megabyte or more, the compiled app's", heavy, out)
+	if harness.WantPlatform() != "" {
+		// make e2e-arm64: an engine gives the layer sizes of its own platform's images; for an
+		// image of another, the ones on an amd64 engine were seen to be 0B (on a Mac with Apple
+		// Silicon the arm64 image is the engine's own). The command runs; its sizes are not held.
+		heavyOut, err := shell(t, dir, nil, ours(heavy))
+		t.Logf("%s, for %s (%v), not held:\n%s", heavy, harness.WantPlatform(), err, heavyOut)
+	} else {
+		out = run(heavy)
+		if lines := strings.Split(strings.TrimRight(out, "\n"), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "go build") {
+			t.Fatalf("%s:\n%s\nwant one layer of a megabyte or more, the compiled app's", heavy, out)
+		}
+		record("byhand-history-sizes", heavy, out)
 	}
-	record("byhand-history-sizes", heavy, out)
 
 	// A network of its own.
 	const networkCreate = "docker network create workers-02-net"

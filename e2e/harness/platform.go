@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,21 +79,29 @@ func CheckPlatform(t testing.TB, ids ...string) {
 	wantOS, rest, _ := strings.Cut(want, "/")
 	arch, _, _ := strings.Cut(rest, "/")
 	for _, id := range ids {
-		r := Docker("container", "inspect", "--format",
-			"{{with .ImageManifestDescriptor}}{{with .Platform}}{{.OS}}/{{.Architecture}}{{end}}{{end}} {{.Image}} {{.State.Running}} {{.Id}}", id)
+		r := Docker("container", "inspect", "--format", "{{json .ImageManifestDescriptor}} {{.Image}} {{.State.Running}} {{.Id}}", id)
 		if r.Err != nil {
 			t.Errorf("container %.12s: %v\n%s", id, r.Err, r.Output())
 			continue
 		}
 		fields := strings.Fields(r.Stdout)
-		if len(fields) == 3 {
-			// An image that is one manifest: the engine gives no platform of an index entry.
-			platform := strings.TrimSpace(Docker("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", fields[0]).Stdout)
-			fields = append([]string{platform}, fields...)
-		}
 		if len(fields) != 4 {
-			t.Errorf("container %.12s: the platform of its image cannot be told from %q", id, r.Stdout)
+			t.Errorf("container %.12s: %q, want its image manifest, its image, whether it runs and its id", id, r.Stdout)
 			continue
+		}
+		var manifest struct {
+			Platform *struct{ OS, Architecture string }
+		}
+		if err := json.Unmarshal([]byte(fields[0]), &manifest); err != nil {
+			t.Errorf("container %.12s: its image manifest %s: %v", id, fields[0], err)
+			continue
+		}
+		if manifest.Platform != nil {
+			fields[0] = manifest.Platform.OS + "/" + manifest.Platform.Architecture
+		} else {
+			// An image that is one manifest, or an engine that gives none (the classic store):
+			// the platform of the image itself.
+			fields[0] = strings.TrimSpace(Docker("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", fields[1]).Stdout)
 		}
 		if fields[0] != wantOS+"/"+arch {
 			t.Errorf("container %.12s ran an image for %s, want %s", id, fields[0], want)
