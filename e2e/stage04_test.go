@@ -89,8 +89,10 @@ func TestStage04Entrypoint(t *testing.T) {
 				p.Compose("ps", "-a", "--format", "{{.State}}", "app").Stdout)
 		}
 		for _, line := range strings.Split(top.Stdout, "\n") {
-			if f := strings.Fields(line); len(f) == 3 && f[1] == "sleep" && f[2] == "1" {
-				sleeps[f[0]] = true
+			if f := strings.Fields(line); len(f) > 1 {
+				if args := harness.ProgramArgs(f[1:]); len(args) == 2 && args[0] == "sleep" && args[1] == "1" {
+					sleeps[f[0]] = true
+				}
 			}
 		}
 		if len(sleeps) < 3 {

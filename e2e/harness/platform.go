@@ -152,6 +152,17 @@ func checkEmulated(id, arch string) error {
 	return nil
 }
 
+// ProgramArgs are the arguments of a process as its program got them, from the args column
+// of `docker top`: where QEMU runs the process for another platform (make e2e-arm64), that
+// column starts with the interpreter binfmt_misc registered and the program's path, before
+// the arguments the program got (flag P keeps its argv[0]).
+func ProgramArgs(args []string) []string {
+	if len(args) >= 3 && (strings.Contains(args[0], "qemu-") || strings.Contains(filepath.Base(args[0]), "-binfmt-")) {
+		return args[2:]
+	}
+	return args
+}
+
 // qemuArch is the name QEMU gives an OCI architecture's emulator.
 func qemuArch(arch string) string {
 	switch arch {

@@ -36,3 +36,17 @@ func TestQemuArch(t *testing.T) {
 		}
 	}
 }
+
+func TestProgramArgs(t *testing.T) {
+	for _, c := range []struct{ args, want string }{
+		{"sleep 1", "sleep 1"},
+		{"/usr/libexec/qemu-binfmt/aarch64-binfmt-P /usr/bin/sleep sleep 1", "sleep 1"},
+		{"/usr/bin/qemu-aarch64-static /usr/bin/sleep sleep 1", "sleep 1"},
+		{"/usr/libexec/qemu-binfmt/aarch64-binfmt-P /bin/sh", "/usr/libexec/qemu-binfmt/aarch64-binfmt-P /bin/sh"},
+		{"/bin/sh /usr/local/bin/entrypoint.sh app", "/bin/sh /usr/local/bin/entrypoint.sh app"},
+	} {
+		if got := strings.Join(ProgramArgs(strings.Fields(c.args)), " "); got != c.want {
+			t.Errorf("ProgramArgs(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
