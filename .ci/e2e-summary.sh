@@ -35,6 +35,30 @@ else
 	rm -f "$diffs"
 fi
 
+# What each failed test logged, again at the end of the log, where a reader of its tail finds
+# it: tests run in parallel, and go test -v prints a test's lines under its === RUN, CONT or
+# NAME line or after its --- line, among the others'. The first line of each of its last 20
+# log entries (file.go:line: ...), which names what failed; the rest is above.
+if [ "$failed" -gt 0 ]; then
+	echo "== $label: what each failed test logged (the first line of its last 20 entries)"
+	awk '
+	/^=== (RUN|CONT|NAME|PAUSE) / { cur = $3; next }
+	/^ *--- (PASS|FAIL|SKIP): / {
+		cur = $3
+		if ($2 == "FAIL:" && !(cur in failed)) { failed[cur] = 1; order[++n] = cur }
+		next
+	}
+	/^(FAIL|ok|PASS)([ \t]|$)/ { cur = ""; next }
+	cur != "" && /^ +[A-Za-z0-9_.-]+\.go:[0-9]+: / { count[cur]++; line[cur, count[cur]] = $0 }
+	END {
+		for (i = 1; i <= n; i++) {
+			t = order[i]; c = count[t] + 0
+			print "  -- " t
+			for (j = (c > 20 ? c - 19 : 1); j <= c; j++) print "  " line[t, j]
+		}
+	}' "$log"
+fi
+
 if [ "${CI:-}" = true ] && [ "$skipped" -gt 0 ]; then
 	echo "== $label: CI=true and $skipped e2e tests skipped; in CI every e2e test must run" >&2
 	grep -E '^ *--- SKIP: ' "$log" >&2
