@@ -276,30 +276,36 @@ bake_syft_scanner() {
 # with its reason on stderr, and this script with status 1 once all have ended.
 ensure debian:trixie-slim bake_debian
 jobs=""
-# side_by_side TAG BAKE_FUNCTION: ensure, as a job of its own, with a pull log of its own.
+# side_by_side ENSURE_FUNCTION TAG BAKE_FUNCTION: ENSURE_FUNCTION TAG BAKE_FUNCTION, as a job
+# of its own, with a pull log of its own.
 side_by_side() {
 	(
 		# shellcheck disable=SC2030 # the job's own log: the main shell keeps its own
 		pull_log=$(mktemp)
 		trap 'rm -f "$pull_log"' EXIT
-		ensure "$1" "$2"
+		"$1" "$2" "$3"
 	) &
 	jobs="$jobs $!"
 }
-side_by_side golang:1.26-trixie bake_golang
-side_by_side postgres:17-trixie bake_postgres
-side_by_side gcr.io/distroless/static-debian13:nonroot bake_distroless_static
-side_by_side haproxy:3.0 bake_haproxy
-side_by_side registry:2 bake_registry
-side_by_side httpd:2 bake_httpd
-side_by_side docker/buildkit-syft-scanner:stable-1 bake_syft_scanner
-failed=false
-for job in $jobs; do
-	wait "$job" || failed=true
-done
-if [ "$failed" = true ]; then
-	exit 1
-fi
+# wait_side_by_side: wait for every job side_by_side started; status 1 if one failed.
+wait_side_by_side() {
+	failed=false
+	for job in $jobs; do
+		wait "$job" || failed=true
+	done
+	jobs=""
+	if [ "$failed" = true ]; then
+		exit 1
+	fi
+}
+side_by_side ensure golang:1.26-trixie bake_golang
+side_by_side ensure postgres:17-trixie bake_postgres
+side_by_side ensure gcr.io/distroless/static-debian13:nonroot bake_distroless_static
+side_by_side ensure haproxy:3.0 bake_haproxy
+side_by_side ensure registry:2 bake_registry
+side_by_side ensure httpd:2 bake_httpd
+side_by_side ensure docker/buildkit-syft-scanner:stable-1 bake_syft_scanner
+wait_side_by_side
 [ "${1:-}" = --arm64 ] || exit 0
 
 # --- --arm64: the tags stages 02 to 06 build and run on, for linux/arm64 as well -------------
@@ -367,7 +373,7 @@ ensure_arm64() {
 		return 0
 	fi
 	if [ "$(origin "$tag")" = official ]; then
-		# shellcheck disable=SC2031 # this shell's or this job's own log (side_by_side_arm64)
+		# shellcheck disable=SC2031 # this shell's or this job's own log (side_by_side)
 		pull --platform "$ARM64" "$tag" ||
 			fail "$tag: its $ARM64 image could not be pulled ($(tail -n 1 "$pull_log")), and an official image is never replaced by a stand-in: let a registry answer"
 		say "$tag: $ARM64 pulled"
@@ -391,23 +397,7 @@ ensure_arm64() {
 join_leftovers
 # debian first, as above: the others are built on its arm64 image.
 ensure_arm64 debian:trixie-slim bake_debian
-jobs=""
-side_by_side_arm64() {
-	(
-		# shellcheck disable=SC2030 # the job's own log, as in side_by_side
-		pull_log=$(mktemp)
-		trap 'rm -f "$pull_log"' EXIT
-		ensure_arm64 "$1" "$2"
-	) &
-	jobs="$jobs $!"
-}
-side_by_side_arm64 golang:1.26-trixie bake_golang
-side_by_side_arm64 postgres:17-trixie bake_postgres
-side_by_side_arm64 gcr.io/distroless/static-debian13:nonroot bake_distroless_static
-failed=false
-for job in $jobs; do
-	wait "$job" || failed=true
-done
-if [ "$failed" = true ]; then
-	exit 1
-fi
+side_by_side ensure_arm64 golang:1.26-trixie bake_golang
+side_by_side ensure_arm64 postgres:17-trixie bake_postgres
+side_by_side ensure_arm64 gcr.io/distroless/static-debian13:nonroot bake_distroless_static
+wait_side_by_side
