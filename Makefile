@@ -87,11 +87,15 @@ e2e: ## e2e tests in real containers on the engine that answers (E2E_PINNED=1: c
 e2e-floor: ## the e2e tests on the floor Docker (its engine, in its own network namespace, beside the current one; pinned)
 	@E2E_PINNED=1 E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_FLAGS='$(E2E_FLAGS)' FLOOR_RUN='$(value E2E_RUN)' .ci/e2e-floor.sh
 
-e2e-nodes: ## stage 07 on a 3-node swarm of engines in containers, one node stopped under load (not in ci)
+e2e-nodes: ## stages 07 and 08 on a 3-node swarm of engines in containers: a node stopped under load, the signed image pulled by every node (not in ci)
 	@if [ "$$(.ci/doctor.sh --toolchain)" = floor ]; then echo "make e2e-nodes runs on the current engine: . /run/bdc-docker/env" >&2; exit 1; fi
-	@images/base-images.sh --registry
+	@images/base-images.sh
 	@mkdir -p .cache
-	cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes$$' -count=1 -timeout 30m -v . 2>&1 | tee ../.cache/e2e-nodes.log
+	@start=$$(date +%s); status=0; \
+	(cd e2e && go test -tags multinode -run '^TestSwarmThreeNodes(Shipped)?$$' -count=1 -timeout 45m -v .) 2>&1 | tee .cache/e2e-nodes.log || status=$$?; \
+	echo "== e2e-nodes: status $$status in $$(($$(date +%s) - start)) s"; \
+	.ci/e2e-summary.sh .cache/e2e-nodes.log "$$(.ci/doctor.sh --toolchain)" || status=1; \
+	exit "$$status"
 
 # make e2e-arm64 runs the tests of stages 02 to 06 for linux/arm64, as a learner on Apple
 # Silicon builds and runs those stages (natively there): every image built, pulled and run for

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -69,6 +68,7 @@ const (
 	shipArmSeed = "docker exec workers-arm64-app app seed_db"
 	shipArmCurl = "curl -s 127.0.0.1:8080/api/v1/workers/1"
 	shipArmRm   = "docker rm -f -v workers-arm64-app workers-arm64-db && docker network rm workers-arm64"
+	shipNoEmu   = "docker run --rm --platform linux/arm64 127.0.0.1:5000/workers-api:1.0.0"
 	shipKeys    = "cosign generate-key-pair"
 	shipImage   = "image=127.0.0.1:5000/workers-api@$(docker buildx imagetools inspect 127.0.0.1:5000/workers-api:1.0.0 --format '{{.Manifest.Digest}}')"
 	shipSign    = `cosign sign --key cosign.key --use-signing-config=false --tlog-upload=false -y "$image"`
@@ -315,6 +315,7 @@ func TestStage08Shipping(t *testing.T) {
 		{"ATagMovesADigestDoesNot", shipATagMovesADigestDoesNot},
 		{"OneImageForTwoPlatforms", shipOneImageForTwoPlatforms},
 		{"Arm64ImageServesFromPostgresUnderEmulation", shipArm64Serves},
+		{"Arm64ImageFailsWhereNoEmulatorIs", shipNoEmulator},
 		{"SignedImageVerifiesAnUnsignedOneDoesNot", shipSigned},
 		{"DeployBySignedDigest", shipDeployBySignedDigest},
 	} {
@@ -438,13 +439,8 @@ func shipArm64Serves(t *testing.T, s *shipStage) {
 	if state := harness.MustDocker(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", s.name+"-arm64-app"); !strings.HasPrefix(state, "running") {
 		t.Fatalf("the arm64 container is %s (no emulator for arm64 registered?):\n%s", state, harness.Docker("logs", s.name+"-arm64-app").Output())
 	}
-	if runtime.GOARCH != "arm64" {
-		pid := strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.State.Pid}}", s.name+"-arm64-app"))
-		if exe, err := os.Readlink("/proc/" + pid + "/exe"); err != nil {
-			t.Logf("cannot tell which program runs the arm64 container (%v): on Docker Desktop it runs in its virtual machine", err)
-		} else if !strings.Contains(exe, "qemu-aarch64") {
-			t.Errorf("the arm64 container's process runs %s, want QEMU's qemu-aarch64", exe)
-		}
+	if err := harness.Emulated(strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.Id}}", s.name+"-arm64-app")), "arm64"); err != nil {
+		t.Errorf("the arm64 container: %v", err)
 	}
 	harness.Poll(t, 2*time.Minute, 500*time.Millisecond, func() error {
 		code, _, err := harness.TryGet("http://" + s.proxy + "/api/v1/workers")
@@ -462,6 +458,50 @@ func shipArm64Serves(t *testing.T, s *shipStage) {
 	}
 	s.capture(t, "arm64-curl", shipArmCurl, one)
 	s.mustRun(t, shipArmRm)
+}
+
+// shipNoEmulator runs the page's exercise of an arm64 image on an amd64 machine that has no
+// emulator for arm64. This machine has one (the arm64 container above ran under it), and it is
+// not the test's to unregister: the command runs on an engine of the test's own instead,
+// whose containers find no interpreter registered for another CPU's executables
+// (testdata/swarm-node with NODE_NO_EMULATORS=1: an engine in a privileged container, in a
+// user namespace with a binfmt_misc of its own, empty). It reaches the page's registry by the
+// same name, 127.0.0.1:PORT, through a forwarder (REGISTRY_FORWARD), and has pulled the arm64
+// image first, as the learner's machine did in Part 2.
+func shipNoEmulator(t *testing.T, s *shipStage) {
+	if arch := harness.EngineArch(); arch != "amd64" {
+		harness.Refuse(t, "the exercise runs an arm64 image on an amd64 machine; this engine is %s", arch)
+	}
+	harness.Build(t, "testdata/swarm-node", s.name+"-node")
+	network := s.name + "-no-emulator"
+	harness.MustDocker(t, "network", "create", "--label", harness.Owner(), network)
+	t.Cleanup(func() { harness.Docker("network", "rm", network) })
+	harness.MustDocker(t, "network", "connect", "--alias", "shipped", network, s.name+"-registry")
+	t.Cleanup(func() { harness.Docker("network", "disconnect", "-f", network, s.name+"-registry") })
+	_, port, _ := strings.Cut(s.registry, ":")
+	socket := filepath.Join(t.TempDir(), "docker.sock")
+	// The engine's arguments: no bridge or iptables rules (its user namespace does not own the
+	// container's network, and its containers need none), and the vfs storage driver, for an
+	// image or two.
+	harness.RunContainer(t, "--privileged", "--name", network, "--network", network,
+		"-e", "NODE_NO_EMULATORS=1", "-e", "REGISTRY_FORWARD="+port+":shipped:5000",
+		"-v", filepath.Dir(socket)+":/run/outer", s.name+"-node",
+		"--bridge=none", "--iptables=false", "--ip6tables=false", "--storage-driver=vfs")
+	harness.Poll(t, time.Minute, 500*time.Millisecond, func() error {
+		return harness.Docker("-H", "unix://"+socket, "info").Err
+	})
+	env := append(slices.Clip(s.env), "DOCKER_HOST=unix://"+socket)
+	if out, err := shell(t, s.dir, env, s.toTest(shipPullArm)); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err := shell(t, s.dir, env, s.toTest(shipNoEmu))
+	if err == nil {
+		t.Fatalf("%s ran where no emulator is:\n%s", shipNoEmu, out)
+	}
+	if !strings.Contains(out, "exec format error") {
+		t.Errorf("%s where no emulator is: %q, want Linux's exec format error", shipNoEmu, out)
+	}
+	s.capture(t, "arm64-no-emulator", shipNoEmu, out)
 }
 
 func shipSigned(t *testing.T, s *shipStage) {

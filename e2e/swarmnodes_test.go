@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -48,50 +49,40 @@ func freeOfSwarmLeftovers(t *testing.T) {
 	}
 }
 
-func TestSwarmThreeNodes(t *testing.T) {
-	freeOfSwarmLeftovers(t)
-	name := harness.UniqueName(t)
+// threeNodes starts the test's swarm: the nodes' network and the registry they use as their
+// Docker Hub mirror, into which it pushes the images of mirrored (a name the stack uses, such
+// as postgres:17-trixie, to the local image pushed under it); then 3 nodes, each with env in
+// its environment, joined by name, node1 the manager and labelled for the database.
+func threeNodes(t *testing.T, name string, mirrored map[string]string, env ...string) []node {
+	t.Helper()
 	harness.Build(t, "testdata/swarm-node", name+"-node")
 	harness.MustDocker(t, "network", "create", "--label", harness.Owner(), name)
 	t.Cleanup(func() { harness.Docker("network", "rm", name) })
 
-	// The registry, reachable by the nodes as registry:5000 and by this machine on 127.0.0.1.
-	registry := harness.RunContainer(t, "--name", name+"-registry", "--network", name, "--network-alias", "registry",
+	// The mirror, reachable by the nodes as registry:5000 and by this machine on 127.0.0.1.
+	registry := harness.RunContainer(t, "--name", name+"-mirror", "--network", name, "--network-alias", "registry",
 		"-p", "127.0.0.1::5000", "registry:2")
 	registryAddr := harness.MustDocker(t, "port", registry, "5000/tcp")
 	registryAddr = strings.Fields(registryAddr)[0]
-
-	// The stage, its image built as the README says, and every image of the stack pushed.
-	dir := copyStage(t, "07-swarm")
-	initEnv(t, dir)
-	// Built under a name of the run's (workers-api:1 may be the contributor's own), pushed
-	// under the README's, which the stack names.
-	local := name + "-api:1"
-	if out, err := shell(t, dir, nil, imageCommand(swarmBuild, name+"-api")); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	t.Cleanup(func() { harness.Docker("image", "rm", local) })
 	started := time.Now()
-	for _, image := range []string{"workers-api:1", "postgres:17-trixie", "haproxy:3.0"} {
+	for _, image := range slices.Sorted(maps.Keys(mirrored)) {
 		pushed := registryAddr + "/library/" + image
-		from := image
-		if image == "workers-api:1" {
-			from = local
-		}
-		harness.MustDocker(t, "tag", from, pushed)
+		harness.MustDocker(t, "tag", mirrored[image], pushed)
 		harness.MustDocker(t, "push", "-q", pushed)
 		harness.MustDocker(t, "image", "rm", pushed)
 	}
-	t.Logf("3 images pushed to the registry in %s", time.Since(started).Round(time.Second))
+	t.Logf("%d images pushed to the nodes' mirror in %s", len(mirrored), time.Since(started).Round(time.Second))
 
-	// The nodes.
 	var nodes []node
 	for i := 1; i <= 3; i++ {
 		n := node{name: fmt.Sprintf("node%d", i), socket: filepath.Join(t.TempDir(), "docker.sock")}
-		id := harness.RunContainer(t, "--privileged", "--name", name+"-"+n.name, "--hostname", n.name,
+		args := []string{"--privileged", "--name", name + "-" + n.name, "--hostname", n.name,
 			"--network", name, "--network-alias", n.name,
-			"-v", filepath.Dir(n.socket)+":/run/outer",
-			"-p", "127.0.0.1::8080", name+"-node")
+			"-v", filepath.Dir(n.socket) + ":/run/outer", "-p", "127.0.0.1::8080"}
+		for _, e := range env {
+			args = append(args, "-e", e)
+		}
+		id := harness.RunContainer(t, append(args, name+"-node")...)
 		port := harness.MustDocker(t, "port", id, "8080/tcp")
 		_, p, _ := strings.Cut(strings.Fields(port)[0], ":")
 		n.port, _ = strconv.Atoi(p)
@@ -112,6 +103,107 @@ func TestSwarmThreeNodes(t *testing.T) {
 		n.docker(t, "swarm", "join", "--token", token, "node1:2377")
 	}
 	manager.docker(t, "node", "update", "--label-add", "workers-db=true", "node1")
+	return nodes
+}
+
+// runningTasks lists the services of a stack's running tasks by node, as the manager sees them.
+func runningTasks(manager node, stack string) map[string][]string {
+	// Before the first task is scheduled, stack ps finds nothing, and says so with an error.
+	out := harness.Docker("-H", "unix://"+manager.socket, "stack", "ps", stack, "--filter", "desired-state=running",
+		"--format", "{{.Name}} {{.Node}} {{.CurrentState}}").Stdout
+	byNode := map[string][]string{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[2] == "Running" {
+			service, _, _ := strings.Cut(strings.TrimPrefix(f[0], stack+"_"), ".")
+			byNode[f[1]] = append(byNode[f[1]], service)
+		}
+	}
+	for _, services := range byNode {
+		slices.Sort(services)
+	}
+	return byNode
+}
+
+// countTasks counts a service's tasks in runningTasks' list.
+func countTasks(byNode map[string][]string, service string) (n int) {
+	for _, services := range byNode {
+		for _, s := range services {
+			if s == service {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// converged waits until the stack runs its 3 app replicas, its database and its proxy, and
+// returns where.
+func converged(t *testing.T, manager node, stack string) map[string][]string {
+	t.Helper()
+	var byNode map[string][]string
+	harness.Poll(t, 5*time.Minute, 2*time.Second, func() error {
+		byNode = runningTasks(manager, stack)
+		if countTasks(byNode, "app") != 3 || countTasks(byNode, "db") != 1 || countTasks(byNode, "proxy") != 1 {
+			return fmt.Errorf("running tasks by node: %v", byNode)
+		}
+		return nil
+	})
+	t.Logf("running tasks by node: %v", byNode)
+	return byNode
+}
+
+// entryNode is the node that runs the stack's proxy: the way in, on its port 8080. It waits
+// until the list route answers there.
+func entryNode(t *testing.T, nodes []node, byNode map[string][]string) node {
+	t.Helper()
+	for _, n := range nodes {
+		if slices.Contains(byNode[n.name], "proxy") {
+			url := fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", n.port)
+			harness.Poll(t, time.Minute, time.Second, func() error {
+				code, _, err := harness.TryGet(url)
+				if err != nil || code != 200 {
+					return fmt.Errorf("GET %s: %d %v", url, code, err)
+				}
+				return nil
+			})
+			return n
+		}
+	}
+	t.Fatalf("no node runs the proxy: %v", byNode)
+	return node{}
+}
+
+// seedOnANode writes the demo workers with seed_db, in an app task on its node.
+func seedOnANode(t *testing.T, nodes []node, byNode map[string][]string, stack string) {
+	t.Helper()
+	for _, n := range nodes {
+		if slices.Contains(byNode[n.name], "app") {
+			app := strings.Fields(n.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+stack+"_app"))
+			n.docker(t, "exec", app[0], "app", "seed_db")
+			return
+		}
+	}
+	t.Fatalf("no node runs an app task: %v", byNode)
+}
+
+func TestSwarmThreeNodes(t *testing.T) {
+	freeOfSwarmLeftovers(t)
+	name := harness.UniqueName(t)
+
+	// The stage, its image built as the README says.
+	dir := copyStage(t, "07-swarm")
+	initEnv(t, dir)
+	// Built under a name of the run's (workers-api:1 may be the contributor's own), pushed
+	// under the README's, which the stack names.
+	local := name + "-api:1"
+	if out, err := shell(t, dir, nil, imageCommand(swarmBuild, name+"-api")); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Cleanup(func() { harness.Docker("image", "rm", local) })
+	nodes := threeNodes(t, name, map[string]string{"workers-api:1": local,
+		"postgres:17-trixie": "postgres:17-trixie", "haproxy:3.0": "haproxy:3.0"})
+	manager := nodes[0]
 
 	// The stack, deployed on the manager with the README's command.
 	stack := "workers"
@@ -119,74 +211,24 @@ func TestSwarmThreeNodes(t *testing.T) {
 	if out, err := shell(t, dir, env, swarmDeploy); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	tasks := func() map[string][]string {
-		// Before the first task is scheduled, stack ps finds nothing, and says so with an error.
-		out := harness.Docker("-H", "unix://"+manager.socket, "stack", "ps", stack, "--filter", "desired-state=running",
-			"--format", "{{.Name}} {{.Node}} {{.CurrentState}}").Stdout
-		byNode := map[string][]string{}
-		for _, line := range strings.Split(out, "\n") {
-			f := strings.Fields(line)
-			if len(f) >= 3 && f[2] == "Running" {
-				service, _, _ := strings.Cut(strings.TrimPrefix(f[0], stack+"_"), ".")
-				byNode[f[1]] = append(byNode[f[1]], service)
-			}
-		}
-		for _, services := range byNode {
-			slices.Sort(services)
-		}
-		return byNode
-	}
-	count := func(byNode map[string][]string, service string) (n int) {
-		for _, services := range byNode {
-			for _, s := range services {
-				if s == service {
-					n++
-				}
-			}
-		}
-		return n
-	}
-	var before map[string][]string
-	harness.Poll(t, 5*time.Minute, 2*time.Second, func() error {
-		before = tasks()
-		if count(before, "app") != 3 || count(before, "db") != 1 || count(before, "proxy") != 1 {
-			return fmt.Errorf("running tasks by node: %v", before)
-		}
-		return nil
-	})
-	t.Logf("running tasks by node: %v", before)
+	before := converged(t, manager, stack)
 
 	// The proxy's node is the way in; the node to stop runs app replicas, and neither the
 	// proxy nor the database.
-	var entry, victim node
+	entry := entryNode(t, nodes, before)
+	var victim node
 	for _, n := range nodes {
 		services := before[n.name]
-		switch {
-		case slices.Contains(services, "proxy"):
-			entry = n
-		case !slices.Contains(services, "db") && slices.Contains(services, "app") && victim.name == "":
+		if n != entry && !slices.Contains(services, "db") && slices.Contains(services, "app") {
 			victim = n
-		}
-	}
-	if entry.name == "" || victim.name == "" {
-		t.Fatalf("no node to stop that runs app replicas and neither the proxy nor the database: %v", before)
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d/api/v1/workers", entry.port)
-	harness.Poll(t, time.Minute, time.Second, func() error {
-		code, _, err := harness.TryGet(url)
-		if err != nil || code != 200 {
-			return fmt.Errorf("GET %s: %d %v", url, code, err)
-		}
-		return nil
-	})
-	// The workers the load reads, written by seed_db in an app task, on its node.
-	for _, n := range nodes {
-		if slices.Contains(before[n.name], "app") {
-			app := strings.Fields(n.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+stack+"_app"))
-			n.docker(t, "exec", app[0], "app", "seed_db")
 			break
 		}
 	}
+	if victim.name == "" {
+		t.Fatalf("no node to stop that runs app replicas and neither the proxy nor the database: %v", before)
+	}
+	// The workers the load reads.
+	seedOnANode(t, nodes, before, stack)
 
 	l := startLoad(t, loadSpec{base: fmt.Sprintf("http://127.0.0.1:%d", entry.port), readers: 6, writers: 2,
 		pause: 20 * time.Millisecond, writePause: 250 * time.Millisecond, limit: 10 * time.Minute, tag: "nodes"})
@@ -195,8 +237,8 @@ func TestSwarmThreeNodes(t *testing.T) {
 	harness.MustDocker(t, "stop", name+"-"+victim.name)
 	var after map[string][]string
 	harness.Poll(t, 2*time.Minute, time.Second, func() error {
-		after = tasks()
-		if count(after, "app") != 3 || len(after[victim.name]) != 0 {
+		after = runningTasks(manager, stack)
+		if countTasks(after, "app") != 3 || len(after[victim.name]) != 0 {
 			return fmt.Errorf("running tasks by node: %v", after)
 		}
 		return nil

@@ -117,6 +117,19 @@ func CheckPlatform(t testing.TB, ids ...string) {
 	}
 }
 
+// EngineArch is the engine's own architecture, in OCI's words (amd64, arm64).
+func EngineArch() string { return engineArch() }
+
+// Emulated checks, on an engine whose machine is not of arch, that every process of the
+// running container id but Docker's init runs QEMU's emulator for arch (checkEmulated says
+// where it cannot be told). On an engine of arch itself there is nothing to check.
+func Emulated(id, arch string) error {
+	if engineArch() == arch {
+		return nil
+	}
+	return checkEmulated(id, arch)
+}
+
 // checkEmulated checks that every process of the container, but Docker's init (compose's
 // init: true), runs QEMU's emulator for arch. Where its processes cannot be read here (the
 // engine runs in a virtual machine, as Docker Desktop's, or in process IDs of its own, as a
