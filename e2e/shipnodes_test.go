@@ -47,11 +47,21 @@ func TestSwarmThreeNodesShipped(t *testing.T) {
 	image := s.set(t, "image", shipImage)
 	s.mustRun(t, shipSign)
 	t.Logf("%s built for amd64 and arm64, pushed and signed in %s", image, time.Since(started).Round(time.Second))
-	platforms := s.mustRun(t, "docker buildx imagetools inspect --raw "+image)
-	for _, want := range []string{`"architecture": "amd64"`, `"architecture": "arm64"`} {
-		if !strings.Contains(platforms, want) {
-			t.Fatalf("%s is no index of both platforms (no %s):\n%s", image, want, platforms)
+	raw := s.mustRun(t, "docker buildx imagetools inspect --raw "+image)
+	var index struct {
+		Manifests []struct {
+			Platform struct{ OS, Architecture string }
 		}
+	}
+	if err := json.Unmarshal([]byte(raw), &index); err != nil {
+		t.Fatalf("%s: %v\n%s", image, err, raw)
+	}
+	var platforms []string
+	for _, m := range index.Manifests {
+		platforms = append(platforms, m.Platform.OS+"/"+m.Platform.Architecture)
+	}
+	if !slices.Contains(platforms, "linux/amd64") || !slices.Contains(platforms, "linux/arm64") {
+		t.Fatalf("%s is no index of both platforms: %v", image, platforms)
 	}
 
 	// The nodes, their mirror holding the official images the stack names, and each node's
@@ -72,7 +82,7 @@ func TestSwarmThreeNodesShipped(t *testing.T) {
 	// Part 4: the page's deploy.sh, against the manager's engine, with the login docker login
 	// stored for the registry. The image's signature is checked here, on this machine.
 	initEnv(t, s.dir)
-	out, err := shell(t, s.dir, append(s.env, "DOCKER_HOST=unix://"+manager.socket), `image='`+image+`'; `+s.toTest(shipDeploy))
+	out, err := shell(t, s.dir, append(slices.Clip(s.env), "DOCKER_HOST=unix://"+manager.socket), `image='`+image+`'; `+s.toTest(shipDeploy))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -89,7 +99,11 @@ func TestSwarmThreeNodesShipped(t *testing.T) {
 			t.Errorf("%s runs no app replica: %v", n.name, byNode)
 			continue
 		}
-		for _, id := range strings.Fields(n.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_app")) {
+		ids := strings.Fields(n.docker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+s.name+"_app"))
+		if len(ids) == 0 {
+			t.Errorf("%s runs no app container, though the manager lists a running app task there: %v", n.name, byNode)
+		}
+		for _, id := range ids {
 			// The name the container was created with, and the image it runs.
 			ref, imageID, _ := strings.Cut(n.docker(t, "inspect", "--format", "{{.Config.Image}} {{.Image}}", id), " ")
 			if ref != image {

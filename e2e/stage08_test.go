@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -315,9 +316,10 @@ func TestStage08Shipping(t *testing.T) {
 		{"ATagMovesADigestDoesNot", shipATagMovesADigestDoesNot},
 		{"OneImageForTwoPlatforms", shipOneImageForTwoPlatforms},
 		{"Arm64ImageServesFromPostgresUnderEmulation", shipArm64Serves},
-		{"Arm64ImageFailsWhereNoEmulatorIs", shipNoEmulator},
 		{"SignedImageVerifiesAnUnsignedOneDoesNot", shipSigned},
 		{"DeployBySignedDigest", shipDeployBySignedDigest},
+		// The page's exercises end it; this one needs an engine of the test's own.
+		{"Arm64ImageFailsWhereNoEmulatorIs", shipNoEmulator},
 	} {
 		if part.name == "ATagMovesADigestDoesNot" && harness.Toolchain() == "floor" {
 			t.Logf("on the floor, stage 08 from its tag that moves on is left out: %s", shipFloorReason)
@@ -439,7 +441,10 @@ func shipArm64Serves(t *testing.T, s *shipStage) {
 	if state := harness.MustDocker(t, "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", s.name+"-arm64-app"); !strings.HasPrefix(state, "running") {
 		t.Fatalf("the arm64 container is %s (no emulator for arm64 registered?):\n%s", state, harness.Docker("logs", s.name+"-arm64-app").Output())
 	}
-	if err := harness.Emulated(strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.Id}}", s.name+"-arm64-app")), "arm64"); err != nil {
+	switch err := harness.Emulated(strings.TrimSpace(harness.MustDocker(t, "inspect", "--format", "{{.Id}}", s.name+"-arm64-app")), "arm64"); {
+	case errors.Is(err, harness.ErrCannotTell):
+		t.Logf("the arm64 container: %v; on Docker Desktop it runs in its virtual machine", err)
+	case err != nil:
 		t.Errorf("the arm64 container: %v", err)
 	}
 	harness.Poll(t, 2*time.Minute, 500*time.Millisecond, func() error {
@@ -487,12 +492,31 @@ func shipNoEmulator(t *testing.T, s *shipStage) {
 		"-e", "NODE_NO_EMULATORS=1", "-e", "REGISTRY_FORWARD="+port+":shipped:5000",
 		"-v", filepath.Dir(socket)+":/run/outer", s.name+"-node",
 		"--bridge=none", "--iptables=false", "--ip6tables=false", "--storage-driver=vfs")
-	harness.Poll(t, time.Minute, 500*time.Millisecond, func() error {
-		return harness.Docker("-H", "unix://"+socket, "info").Err
-	})
+	// Its engine answers on the socket in the folder it shares with the test, unless it could
+	// not start (a kernel before 6.7: node.sh says so) or the socket is of a machine the test
+	// does not share files with (an engine in a virtual machine, as Docker Desktop's).
+	deadline := time.Now().Add(time.Minute)
+	for harness.Docker("-H", "unix://"+socket, "info").Err != nil {
+		if state := harness.Docker("inspect", "--format", "{{.State.Running}}", network).Stdout; strings.TrimSpace(state) != "true" {
+			logs := harness.Docker("logs", network).Output()
+			if strings.Contains(logs, "cannot mount a binfmt_misc of its own") {
+				harness.Refuse(t, "an engine with no emulator needs a binfmt_misc of its own in a user namespace, which this kernel does not give:\n%s", logs)
+			}
+			t.Fatalf("the engine with no emulator stopped:\n%s", logs)
+		}
+		if time.Now().After(deadline) {
+			harness.Refuse(t, "the engine with no emulator runs, but its socket %s does not answer here: an engine in a virtual machine, as Docker Desktop's, shares no socket with this machine", socket)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	env := append(slices.Clip(s.env), "DOCKER_HOST=unix://"+socket)
 	if out, err := shell(t, s.dir, env, s.toTest(shipPullArm)); err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+	// First a command that ends by itself even where the arm64 binary does run (the health
+	// check, with no server to call): the page's command would start the server, and wait.
+	if out, _ := shell(t, s.dir, env, s.toTest(shipNoEmu)+" healthcheck"); !strings.Contains(out, "exec format error") {
+		t.Fatalf("the engine with no emulator ran the arm64 image's healthcheck:\n%s", out)
 	}
 	out, err := shell(t, s.dir, env, s.toTest(shipNoEmu))
 	if err == nil {

@@ -103,6 +103,13 @@ func threeNodes(t *testing.T, name string, mirrored map[string]string, env ...st
 		n.docker(t, "swarm", "join", "--token", token, "node1:2377")
 	}
 	manager.docker(t, "node", "update", "--label-add", "workers-db=true", "node1")
+	// Every node ready before a deploy, so that the scheduler spreads the tasks over all 3.
+	harness.Poll(t, time.Minute, 500*time.Millisecond, func() error {
+		if states := manager.docker(t, "node", "ls", "--format", "{{.Status}}"); states != "Ready\nReady\nReady" {
+			return fmt.Errorf("the nodes' states: %q", states)
+		}
+		return nil
+	})
 	return nodes
 }
 

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -108,7 +109,7 @@ func CheckPlatform(t testing.TB, ids ...string) {
 			continue
 		}
 		if fields[2] == "true" && engineArch() != arch {
-			if err := checkEmulated(fields[3], arch); err != nil {
+			if err := checkEmulated(fields[3], arch); err != nil && !errors.Is(err, ErrCannotTell) {
 				t.Errorf("container %.12s of %s on this %s engine: %v", id, want, engineArch(), err)
 				continue
 			}
@@ -120,9 +121,16 @@ func CheckPlatform(t testing.TB, ids ...string) {
 // EngineArch is the engine's own architecture, in OCI's words (amd64, arm64).
 func EngineArch() string { return engineArch() }
 
+// ErrCannotTell is Emulated's answer where the container's processes cannot be read here:
+// the engine runs in a virtual machine (Docker Desktop's) or in process IDs of its own (a
+// rootless one), or the container ended meanwhile. The image's platform is all that can be
+// checked there.
+var ErrCannotTell = errors.New("which program runs the container's processes cannot be read here")
+
 // Emulated checks, on an engine whose machine is not of arch, that every process of the
-// running container id but Docker's init runs QEMU's emulator for arch (checkEmulated says
-// where it cannot be told). On an engine of arch itself there is nothing to check.
+// running container id but Docker's init (compose's init: true) runs QEMU's emulator for
+// arch: the kernel hands a foreign executable to the interpreter binfmt_misc registered. On an
+// engine of arch itself there is nothing to check.
 func Emulated(id, arch string) error {
 	if engineArch() == arch {
 		return nil
@@ -130,18 +138,14 @@ func Emulated(id, arch string) error {
 	return checkEmulated(id, arch)
 }
 
-// checkEmulated checks that every process of the container, but Docker's init (compose's
-// init: true), runs QEMU's emulator for arch. Where its processes cannot be read here (the
-// engine runs in a virtual machine, as Docker Desktop's, or in process IDs of its own, as a
-// rootless one), it returns nil: the image's platform is all that can be checked there.
 func checkEmulated(id, arch string) error {
 	out := Docker("top", id, "-eo", "pid")
 	if out.Err != nil {
-		return nil // no ps on the engine's machine, or the container ended meanwhile
+		return fmt.Errorf("%w (docker top: %v)", ErrCannotTell, out.Err)
 	}
 	pids := lines(out.Stdout)
 	if len(pids) < 2 {
-		return nil
+		return fmt.Errorf("%w (docker top lists no process)", ErrCannotTell)
 	}
 	for _, pid := range pids[1:] {
 		pid = strings.TrimSpace(pid)
@@ -149,11 +153,11 @@ func checkEmulated(id, arch string) error {
 		// engine's process IDs are not this machine's.
 		cgroup, err := os.ReadFile("/proc/" + pid + "/cgroup")
 		if err != nil || !strings.Contains(string(cgroup), id) {
-			return nil
+			return fmt.Errorf("%w (process %s of docker top is not the container's here)", ErrCannotTell, pid)
 		}
 		exe, err := os.Readlink("/proc/" + pid + "/exe")
 		if err != nil {
-			return nil
+			return fmt.Errorf("%w (%v)", ErrCannotTell, err)
 		}
 		switch base := filepath.Base(exe); {
 		case base == "docker-init" || base == "tini":

@@ -35,6 +35,9 @@ mkdir -p /run/outer
 # another CPU's executables, as on a machine where none is registered.
 if [ "${NODE_NO_EMULATORS:-}" = 1 ]; then
 	ready=$(mktemp -u) && mkfifo "$ready"
+	# Held open for reading and writing here, the fifo takes the word below without waiting
+	# for the engine's side to open it, even where that side is gone.
+	exec 3<>"$ready"
 	# The engine waits on the fifo until its user namespace has its IDs. (The inner shell
 	# expands its own variables.)
 	# shellcheck disable=SC2016
@@ -45,19 +48,20 @@ if [ "${NODE_NO_EMULATORS:-}" = 1 ]; then
 			echo "node.sh: NODE_NO_EMULATORS=1: a user namespace cannot mount a binfmt_misc of its own here (Linux 6.7 or later can; this is $(uname -r))" >&2
 			exit 1
 		}
-		exec dockerd "$@"' sh "$ready" "$@" &
+		exec dockerd "$@"' sh "$ready" "$@" 3<&- &
 	engine=$!
+	# docker stop signals this script, the container's first process: the engine gets it.
+	trap 'kill -TERM "$engine" 2>/dev/null' TERM INT
 	tries=0
 	until [ "$(readlink "/proc/$engine/ns/user")" != "$(readlink /proc/self/ns/user)" ]; do
+		kill -0 "$engine" 2>/dev/null || { echo "node.sh: unshare --user ended before it made a user namespace" >&2; exit 1; }
 		tries=$((tries + 1))
 		[ "$tries" -lt 100 ] || { echo "node.sh: unshare --user made no user namespace" >&2; exit 1; }
 		sleep 0.1
 	done
 	echo '0 0 65536' >"/proc/$engine/uid_map"
 	echo '0 0 65536' >"/proc/$engine/gid_map"
-	echo go >"$ready"
-	# docker stop signals this script, the container's first process: the engine gets it.
-	trap 'kill -TERM "$engine" 2>/dev/null' TERM INT
+	echo go >&3
 	status=0
 	wait "$engine" || status=$?
 	while kill -0 "$engine" 2>/dev/null; do
