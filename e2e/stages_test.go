@@ -136,22 +136,18 @@ func assertImageLacks(t *testing.T, image, secret string) {
 	}
 }
 
-// assertStopsOnSIGTERM runs docker stop and fails unless the container exits 0 before the
-// grace period ends. Docker sends SIGTERM, then SIGKILL after a 10 s grace: an app that
-// ignores SIGTERM, or a shell entrypoint that did not exec it, takes the full 10 s and exits
-// 137; one that handles it, a moment (docker stop's own time, on a busy machine, a second
-// or more).
+// assertStopsOnSIGTERM runs docker stop and fails unless the container exits 0. Docker sends
+// SIGTERM, then SIGKILL after a 10 s grace: an app that ignores SIGTERM, or a shell entrypoint
+// that did not exec it, is killed and exits 137; one that handles it exits 0. How long docker
+// stop took is logged, not held: on a machine busy with both engines' tests, the floor's
+// engine was seen to return 10 s after the app had logged that it stopped, with exit code 0.
 func assertStopsOnSIGTERM(t *testing.T, id string) {
 	t.Helper()
 	start := time.Now()
 	harness.MustDocker(t, "stop", id)
-	stopped := time.Since(start)
-	t.Logf("docker stop took %s", stopped.Round(time.Millisecond))
-	if stopped >= 9*time.Second {
-		t.Errorf("docker stop took %s, about the whole grace period: SIGTERM was not handled", stopped)
-	}
+	t.Logf("docker stop took %s", time.Since(start).Round(time.Millisecond))
 	if code := harness.MustDocker(t, "inspect", "-f", "{{.State.ExitCode}}", id); code != "0" {
-		t.Errorf("the app exited with %s after SIGTERM, want 0", code)
+		t.Errorf("the container exited with %s after docker stop, want 0: 137 is SIGKILL at the end of the grace period, so SIGTERM was not handled", code)
 	}
 }
 
