@@ -33,13 +33,7 @@ func TestSwarmThreeNodesShipped(t *testing.T) {
 	for _, command := range []string{shipPassword, shipHtpasswd, shipRegistry} {
 		s.mustRun(t, command)
 	}
-	harness.Poll(t, time.Minute, 200*time.Millisecond, func() error {
-		code, _, err := harness.TryGet("http://" + s.registry + "/v2/")
-		if err != nil || code != 401 {
-			return fmt.Errorf("GET /v2/: %d %v, want 401", code, err)
-		}
-		return nil
-	})
+	s.waitForRegistry(t)
 	started := time.Now()
 	for _, command := range []string{shipLogin, shipBake, shipKeys} {
 		s.mustRun(t, command)
@@ -66,11 +60,9 @@ func TestSwarmThreeNodesShipped(t *testing.T) {
 
 	// The nodes, their mirror holding the official images the stack names, and each node's
 	// way to the page's registry.
-	_, port, _ := strings.Cut(s.registry, ":")
 	nodes := threeNodes(t, s.name, map[string]string{"postgres:17-trixie": "postgres:17-trixie", "haproxy:3.0": "haproxy:3.0"},
-		"REGISTRY_FORWARD="+port+":shipped:5000")
-	harness.MustDocker(t, "network", "connect", "--alias", "shipped", s.name, s.name+"-registry")
-	t.Cleanup(func() { harness.Docker("network", "disconnect", "-f", s.name, s.name+"-registry") })
+		s.forward())
+	s.registryOn(t, s.name)
 	manager := nodes[0]
 	for _, n := range nodes {
 		// Nothing of the app's is on a node before the deploy: what runs there, it pulled.

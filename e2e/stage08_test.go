@@ -331,14 +331,10 @@ func TestStage08Shipping(t *testing.T) {
 	}
 }
 
-func shipRegistryWantsALogin(t *testing.T, s *shipStage) {
-	s.mustRun(t, shipPassword)
-	s.mustRun(t, shipHtpasswd)
-	if htpasswd, err := os.ReadFile(filepath.Join(s.dir, "auth", "htpasswd")); err != nil || !strings.HasPrefix(string(htpasswd), "learner:$2y$") {
-		t.Fatalf("auth/htpasswd: %q (%v), want learner's bcrypt hash", htpasswd, err)
-	}
-	s.capture(t, "registry-run", shipRegistry, s.mustRun(t, shipRegistry))
-	// The registry answers 401 to a client with no credentials once it serves.
+// waitForRegistry waits until the page's registry serves: it answers 401 to a client with no
+// credentials.
+func (s *shipStage) waitForRegistry(t *testing.T) {
+	t.Helper()
 	harness.Poll(t, time.Minute, 200*time.Millisecond, func() error {
 		code, _, err := harness.TryGet("http://" + s.registry + "/v2/")
 		if err != nil || code != 401 {
@@ -346,6 +342,31 @@ func shipRegistryWantsALogin(t *testing.T, s *shipStage) {
 		}
 		return nil
 	})
+}
+
+// registryOn connects the page's registry to network as "shipped", until the test ends.
+func (s *shipStage) registryOn(t *testing.T, network string) {
+	t.Helper()
+	harness.MustDocker(t, "network", "connect", "--alias", "shipped", network, s.name+"-registry")
+	t.Cleanup(func() { harness.Docker("network", "disconnect", "-f", network, s.name+"-registry") })
+}
+
+// forward is the variable with which node.sh (testdata/swarm-node) forwards 127.0.0.1:PORT on
+// an engine of a network registryOn connected to the registry: there, the image is pulled by
+// the name it has here.
+func (s *shipStage) forward() string {
+	_, port, _ := strings.Cut(s.registry, ":")
+	return "REGISTRY_FORWARD=" + port + ":shipped:5000"
+}
+
+func shipRegistryWantsALogin(t *testing.T, s *shipStage) {
+	s.mustRun(t, shipPassword)
+	s.mustRun(t, shipHtpasswd)
+	if htpasswd, err := os.ReadFile(filepath.Join(s.dir, "auth", "htpasswd")); err != nil || !strings.HasPrefix(string(htpasswd), "learner:$2y$") {
+		t.Fatalf("auth/htpasswd: %q (%v), want learner's bcrypt hash", htpasswd, err)
+	}
+	s.capture(t, "registry-run", shipRegistry, s.mustRun(t, shipRegistry))
+	s.waitForRegistry(t)
 	s.mustRun(t, shipBuild)
 	s.ids = append(s.ids, strings.TrimSpace(harness.MustDocker(t, "image", "inspect", "--format", "{{.Id}}", s.registry+"/"+s.repo+":0.1.0")))
 	out := s.fails(t, shipPush)
@@ -481,15 +502,13 @@ func shipNoEmulator(t *testing.T, s *shipStage) {
 	network := s.name + "-no-emulator"
 	harness.MustDocker(t, "network", "create", "--label", harness.Owner(), network)
 	t.Cleanup(func() { harness.Docker("network", "rm", network) })
-	harness.MustDocker(t, "network", "connect", "--alias", "shipped", network, s.name+"-registry")
-	t.Cleanup(func() { harness.Docker("network", "disconnect", "-f", network, s.name+"-registry") })
-	_, port, _ := strings.Cut(s.registry, ":")
+	s.registryOn(t, network)
 	socket := filepath.Join(t.TempDir(), "docker.sock")
 	// The engine's arguments: no bridge or iptables rules (its user namespace does not own the
 	// container's network, and its containers need none), and the vfs storage driver, for an
 	// image or two.
 	harness.RunContainer(t, "--privileged", "--name", network, "--network", network,
-		"-e", "NODE_NO_EMULATORS=1", "-e", "REGISTRY_FORWARD="+port+":shipped:5000",
+		"-e", "NODE_NO_EMULATORS=1", "-e", s.forward(),
 		"-v", filepath.Dir(socket)+":/run/outer", s.name+"-node",
 		"--bridge=none", "--iptables=false", "--ip6tables=false", "--storage-driver=vfs")
 	// Its engine answers on the socket in the folder it shares with the test, unless it could
